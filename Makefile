@@ -1,0 +1,49 @@
+# buildserver — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+MVN ?= mvn
+MVN_FLAGS ?= -B -ntp
+JAR := operator/target/builder.jar
+
+.DEFAULT_GOAL := help
+.PHONY: help prereqs tools build crds test lint fmt run demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+prereqs:
+	@hack/prereqs.sh
+
+tools: prereqs ## install the local test rig: moto venv and the Kubernetes binaries (cached)
+	@hack/python-venv.sh
+	@hack/kube-binaries.sh >/dev/null
+
+build: prereqs ## build operator/target/builder.jar (no tests)
+	$(MVN) $(MVN_FLAGS) -q package -DskipTests
+
+crds: prereqs ## regenerate crds/ from the Java API types
+	$(MVN) $(MVN_FLAGS) -q process-classes
+	rm -f crds/*.yml
+	cp operator/target/classes/META-INF/fabric8/*.yml crds/
+	@echo "crds/ regenerated: review and commit the change"
+
+test: tools ## unit, component and end-to-end tests (real kube-apiserver + moto)
+	$(MVN) $(MVN_FLAGS) verify
+
+lint: prereqs ## check formatting (google-java-format through Spotless)
+	$(MVN) $(MVN_FLAGS) -q spotless:check
+
+fmt: prereqs ## format the Java sources
+	$(MVN) $(MVN_FLAGS) -q spotless:apply
+
+run: tools build ## run the operator: on the cluster in your kubeconfig, else on a local control plane + moto
+	@hack/local-stack.sh run
+
+demo: tools build ## start the local stack, apply every example, show the results, stop
+	@hack/local-stack.sh demo
+
+bench: tools ## benchmarks (kept out of make test)
+	$(MVN) $(MVN_FLAGS) test -Dgroups=bench -DexcludedGroups= -Dsurefire.failIfNoSpecifiedTests=false
+
+clean: ## remove build output and the local stack's state
+	$(MVN) $(MVN_FLAGS) -q clean
+	rm -rf .local

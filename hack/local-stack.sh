@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# The local stack behind `make run` and `make demo`.
+#
+#   hack/local-stack.sh run    operator in the foreground: against the cluster of your kubeconfig when
+#                              one answers, else against a local control plane + moto started here
+#   hack/local-stack.sh demo   local stack, apply every example, wait, print the tables, stop
+#
+# Everything listens on 127.0.0.1; state lives in .local/ and is wiped at each start.
+# Ports: APISERVER_PORT (6443), ETCD_PORT (2379, peer +1), MOTO_PORT (5000), LEDGER_PORT (8089),
+# OPERATOR_PORT (8080). Set LOCAL=1 to use the local control plane even when a cluster answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. hack/versions.env
+
+MODE="${1:-run}"
+ROOT="$PWD"
+STATE="$ROOT/.local"
+BIN="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${K8S_VERSION}-linux-amd64"
+KUBECTL="$BIN/kubectl"
+APISERVER_PORT="${APISERVER_PORT:-6443}"
+ETCD_PORT="${ETCD_PORT:-2379}"
+ETCD_PEER_PORT=$((ETCD_PORT + 1))
+MOTO_PORT="${MOTO_PORT:-5000}"
+LEDGER_PORT="${LEDGER_PORT:-8089}"
+OPERATOR_PORT="${OPERATOR_PORT:-8080}"
+PIDS=()
+
+say() { echo "==> $*" >&2; }
+die() { echo "local-stack: $*" >&2; exit 1; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+need_port() { # port, name, variable
+  port_free "$1" || die "port $1 ($2) is in use: free it or set $3 to another port"
+}
+
+# wait_for "what" seconds command...: retries the command once a second, bounded.
+wait_for() {
+  local what="$1" seconds="$2"
+  shift 2
+  local i
+  for ((i = 0; i < seconds; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  die "$what did not come up within ${seconds}s; logs are in $STATE/*.log"
+}
+
+start() { # name, command...: starts a background process logging to .local/<name>.log
+  local name="$1"
+  shift
+  "$@" >"$STATE/$name.log" 2>&1 &
+  PIDS+=("$!")
+}
+
+cluster_answers() {
+  [ "${LOCAL:-0}" != "1" ] && "$KUBECTL" --request-timeout=3s version >/dev/null 2>&1
+}
+
+start_control_plane() {
+  need_port "$APISERVER_PORT" kube-apiserver APISERVER_PORT
+  need_port "$ETCD_PORT" etcd ETCD_PORT
+  need_port "$ETCD_PEER_PORT" "etcd peer" ETCD_PORT
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed for the local API server's keys (apt-get install openssl)"
+  mkdir -p "$STATE/pki"
+  openssl genrsa -out "$STATE/pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$STATE/pki/sa.key" -pubout -out "$STATE/pki/sa.pub" 2>/dev/null
+  local token
+  token="$(openssl rand -hex 24)"
+  echo "$token,admin,admin,system:masters" >"$STATE/pki/tokens.csv"
+
+  say "starting etcd v$ETCD_VERSION and kube-apiserver v$K8S_VERSION on 127.0.0.1:$APISERVER_PORT"
+  start etcd "$BIN/etcd" --data-dir "$STATE/etcd" --name local \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "local=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync
+  start kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --cert-dir "$STATE/pki" --token-auth-file "$STATE/pki/tokens.csv" \
+    --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$STATE/pki/sa.pub" --service-account-signing-key-file "$STATE/pki/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged
+
+  cat >"$STATE/kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: buildserver-local
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: buildserver-local
+  context: {cluster: buildserver-local, user: admin, namespace: default}
+current-context: buildserver-local
+KUBECONFIG
+  export KUBECONFIG="$STATE/kubeconfig"
+  wait_for kube-apiserver 90 "$KUBECTL" get --raw /readyz
+  wait_for "the default namespace" 30 "$KUBECTL" get namespace default
+}
+
+install_crds() {
+  say "installing the buildserver CRDs"
+  "$KUBECTL" apply --server-side -f crds/ >/dev/null
+  "$KUBECTL" wait --for condition=Established --timeout=60s -f crds/ >/dev/null
+}
+
+start_emulators() {
+  need_port "$MOTO_PORT" "moto (AWS emulator)" MOTO_PORT
+  need_port "$LEDGER_PORT" "sample ledger" LEDGER_PORT
+  say "starting moto $MOTO_VERSION on 127.0.0.1:$MOTO_PORT and the sample ledger on 127.0.0.1:$LEDGER_PORT"
+  start moto .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  start ledger .venv/bin/python -m http.server "$LEDGER_PORT" --bind 127.0.0.1 --directory examples/ledger
+  wait_for moto 60 curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/"
+  wait_for "the sample ledger" 30 curl -fsS "http://127.0.0.1:$LEDGER_PORT/transactions/1.json"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  # The launch template examples/ec2-test-run.yaml starts from.
+  .venv/bin/python - <<'PY'
+import os, boto3
+ec2 = boto3.client("ec2", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+ec2.create_launch_template(
+    LaunchTemplateName="buildserver-example",
+    LaunchTemplateData={
+        "ImageId": "ami-12c6146b",
+        "InstanceType": "t2.micro",
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "type", "Value": "aws-test"}]}],
+    },
+)
+PY
+}
+
+start_operator() {
+  need_port "$OPERATOR_PORT" "operator HTTP" OPERATOR_PORT
+  say "starting the operator (HTTP on 127.0.0.1:$OPERATOR_PORT)"
+  MICRONAUT_SERVER_PORT="$OPERATOR_PORT" start operator bin/builder operator
+  local operator_pid="${PIDS[-1]}"
+  local i
+  for ((i = 0; i < 120; i++)); do
+    kill -0 "$operator_pid" 2>/dev/null || { tail -5 "$STATE/operator.log" >&2; die "the operator exited; see $STATE/operator.log"; }
+    if curl -fsS "http://127.0.0.1:$OPERATOR_PORT/health/readiness" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  die "the operator was not ready within 120s; see $STATE/operator.log"
+}
+
+local_stack() {
+  rm -rf "$STATE"
+  mkdir -p "$STATE/bin"
+  ln -sf "$KUBECTL" "$STATE/bin/kubectl"
+  start_control_plane
+  install_crds
+  start_emulators
+  start_operator
+}
+
+print_next_steps() {
+  cat <<TXT
+
+buildserver is running against the local control plane (logs: .local/*.log).
+In another terminal:
+
+  export KUBECONFIG=$STATE/kubeconfig PATH=$STATE/bin:\$PATH
+  kubectl get crd
+  kubectl apply -f examples/put-asset.yaml
+  kubectl get buildserver
+  kubectl explain buildasset.spec.source
+  curl -s localhost:$OPERATOR_PORT/health/readiness
+
+Stop with Ctrl-C.
+TXT
+}
+
+run() {
+  if cluster_answers; then
+    local context
+    context="$("$KUBECTL" config current-context 2>/dev/null || echo in-cluster)"
+    say "a cluster answers (context $context): installing the CRDs and running the operator against it"
+    say "(LOCAL=1 make run starts a local control plane instead)"
+    install_crds
+    need_port "$OPERATOR_PORT" "operator HTTP" OPERATOR_PORT
+    MICRONAUT_SERVER_PORT="$OPERATOR_PORT" exec bin/builder operator
+  fi
+  local_stack
+  print_next_steps
+  wait "${PIDS[-1]}"
+}
+
+demo() {
+  local_stack
+  say "applying every example"
+  local example
+  for example in examples/*.yaml; do
+    "$KUBECTL" apply -f "$example" >/dev/null
+  done
+  say "waiting for the operator to act on each"
+  for example in examples/*.yaml; do
+    "$KUBECTL" wait --for=jsonpath='{.status.observedGeneration}'=1 --timeout=120s -f "$example" >/dev/null \
+      || die "$example was not reconciled within 120s; see $STATE/operator.log"
+  done
+  echo
+  "$KUBECTL" get buildassets
+  echo
+  "$KUBECTL" get ec2testruns
+  echo
+  "$KUBECTL" get balancereports
+  echo
+  say "demo finished; stopping the local stack"
+}
+
+case "$MODE" in
+  run) run ;;
+  demo) demo ;;
+  *) die "usage: hack/local-stack.sh run|demo" ;;
+esac

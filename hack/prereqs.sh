@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Checks the tools `make run` and `make test` need, and says in one line what to install.
+set -euo pipefail
+die() { echo "missing prerequisite: $*" >&2; exit 1; }
+
+command -v java >/dev/null 2>&1 || die "a JDK 17 or newer (java) - e.g. apt-get install openjdk-17-jdk-headless"
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = \([0-9]*\).*/\1/p')
+[ "${java_major:-0}" -ge 17 ] || die "JDK 17 or newer (found Java ${java_major:-unknown})"
+command -v mvn >/dev/null 2>&1 || die "Maven 3.8+ (mvn) - e.g. apt-get install maven"
+command -v python3 >/dev/null 2>&1 || die "Python 3 with venv for the AWS emulator - e.g. apt-get install python3 python3-venv"
+. "$(dirname "$0")/versions.env"
+bin="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${K8S_VERSION}-linux-amd64"
+if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/etcd" ] || [ ! -x "$bin/kubectl" ]; then
+  command -v go >/dev/null 2>&1 \
+    || die "Go 1.24+ to build kube-apiserver/etcd/kubectl v$K8S_VERSION once (or put them in $bin)"
+fi

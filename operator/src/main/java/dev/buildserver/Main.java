@@ -1,0 +1,70 @@
+package dev.buildserver;
+
+import dev.buildserver.cli.BuilderCommand;
+import io.micronaut.configuration.picocli.MicronautFactory;
+import io.micronaut.context.ApplicationContext;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** The {@code builder} program: operator, CLI and HTTP service in one jar. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs one command and returns its exit code; errors are one line on stderr. */
+  public static int run(String... args) {
+    try (ApplicationContext context = ApplicationContext.builder(Main.class).start()) {
+      return commandLine(context).execute(args);
+    }
+  }
+
+  static CommandLine commandLine(ApplicationContext context) {
+    CommandLine commandLine = new CommandLine(BuilderCommand.class, new MicronautFactory(context));
+    commandLine.setExecutionExceptionHandler(
+        (e, cmd, parseResult) -> {
+          PrintWriter err = cmd.getErr();
+          err.println("builder: " + oneLine(e));
+          err.flush();
+          return e instanceof CliException c ? c.exitCode() : 1;
+        });
+    commandLine.setParameterExceptionHandler(
+        (e, argv) -> {
+          PrintWriter err = e.getCommandLine().getErr();
+          err.println(
+              "builder: "
+                  + e.getMessage()
+                  + " (see '"
+                  + e.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help')");
+          err.flush();
+          return 2;
+        });
+    return commandLine;
+  }
+
+  private static String oneLine(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      message = e.getClass().getSimpleName();
+    }
+    return message.replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** An error a CLI user can act on, with its exit code. */
+  public static class CliException extends RuntimeException {
+    private final int exitCode;
+
+    public CliException(String message, int exitCode) {
+      super(message);
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+}

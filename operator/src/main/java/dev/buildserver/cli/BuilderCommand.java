@@ -1,0 +1,12 @@
+package dev.buildserver.cli;
+
+import picocli.CommandLine.Command;
+
+/** The top-level {@code builder} command; it only groups the subcommands. */
+@Command(
+    name = "builder",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Build and infrastructure chores on AWS: a Kubernetes operator and its CLI.",
+    subcommands = {OperatorCommand.class})
+public class BuilderCommand {}

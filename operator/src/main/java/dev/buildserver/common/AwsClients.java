@@ -1,0 +1,85 @@
+package dev.buildserver.common;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * AWS clients for every feature, one per service and region, sharing one HTTP connection pool. With
+ * an endpoint override (an emulator) S3 uses path-style addressing and checksums only where
+ * required, which S3-compatible servers expect.
+ */
+@Singleton
+public class AwsClients implements AutoCloseable {
+
+  private final AwsSettings settings;
+  private final SdkHttpClient http = ApacheHttpClient.builder().maxConnections(64).build();
+  private final Map<String, S3Client> s3 = new ConcurrentHashMap<>();
+  private final Map<String, Ec2Client> ec2 = new ConcurrentHashMap<>();
+
+  public AwsClients(AwsSettings settings) {
+    this.settings = settings;
+  }
+
+  /** The region used when a resource names none. */
+  public String defaultRegion() {
+    return settings.getRegion();
+  }
+
+  public S3Client s3(String region) {
+    return s3.computeIfAbsent(
+        regionOrDefault(region),
+        r -> {
+          var builder = configure(S3Client.builder(), r);
+          if (settings.getEndpoint().isPresent()) {
+            builder
+                .forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+          }
+          return builder.build();
+        });
+  }
+
+  public Ec2Client ec2(String region) {
+    return ec2.computeIfAbsent(
+        regionOrDefault(region), r -> configure(Ec2Client.builder(), r).build());
+  }
+
+  private String regionOrDefault(String region) {
+    return region == null || region.isBlank() ? settings.getRegion() : region;
+  }
+
+  private <
+          B extends
+              AwsClientBuilder<B, ?>
+                  & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, ?>>
+      B configure(B builder, String region) {
+    builder
+        .region(Region.of(region))
+        .httpClient(http)
+        .overrideConfiguration(
+            ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build());
+    settings.getEndpoint().ifPresent(builder::endpointOverride);
+    return builder;
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    s3.values().forEach(S3Client::close);
+    ec2.values().forEach(Ec2Client::close);
+    http.close();
+  }
+}

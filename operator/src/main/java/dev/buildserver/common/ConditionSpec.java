@@ -1,0 +1,30 @@
+package dev.buildserver.common;
+
+/**
+ * A condition as a reconciler decides it: type, status, CamelCase reason and a message that says
+ * what happened and, on failure, what to change.
+ */
+public record ConditionSpec(String type, Status status, String reason, String message) {
+
+  /** The tri-state of a metav1.Condition. */
+  public enum Status {
+    True,
+    False,
+    Unknown
+  }
+
+  public static final String READY = "Ready";
+
+  public static ConditionSpec ready(String reason, String message) {
+    return new ConditionSpec(READY, Status.True, reason, message);
+  }
+
+  public static ConditionSpec notReady(String reason, String message) {
+    return new ConditionSpec(READY, Status.False, reason, message);
+  }
+
+  /** Whether this outcome is bad news for a user (a Warning event rather than a Normal one). */
+  public boolean isWarning() {
+    return status != Status.True && !Pause.REASON.equals(reason);
+  }
+}

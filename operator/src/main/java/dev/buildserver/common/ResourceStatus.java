@@ -1,0 +1,36 @@
+package dev.buildserver.common;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The part every status shares: the generation last acted on and metav1-style conditions. */
+public class ResourceStatus {
+
+  @JsonPropertyDescription(
+      "The metadata.generation of the spec this status describes. When it is lower than"
+          + " metadata.generation the operator has not acted on the latest change yet.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "The latest observations of the resource's state, shaped like metav1.Condition"
+          + " (type, status, reason, message, lastTransitionTime, observedGeneration).")
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions == null ? new ArrayList<>() : conditions;
+  }
+}

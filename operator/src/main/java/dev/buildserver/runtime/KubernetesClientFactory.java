@@ -1,0 +1,39 @@
+package dev.buildserver.runtime;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Builds the fabric8 client from {@code buildserver.operator.kubeconfig} when set, else from the
+ * usual places: {@code KUBECONFIG}, {@code ~/.kube/config}, or the in-cluster service account.
+ */
+@Factory
+public class KubernetesClientFactory {
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  KubernetesClient kubernetesClient(OperatorSettings settings) {
+    Config config =
+        settings
+            .getKubeconfig()
+            .map(KubernetesClientFactory::fromFile)
+            .orElseGet(() -> new KubernetesClientBuilder().build().getConfiguration());
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  private static Config fromFile(String path) {
+    try {
+      return Config.fromKubeconfig(Files.readString(Path.of(path)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read kubeconfig " + path, e);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.buildserver.runtime;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Hosts java-operator-sdk: registers one reconciler per kind, starts and stops the operator. */
+@Singleton
+public class OperatorRuntime {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
+
+  /** Lifecycle of the hosted operator, as the health endpoints report it. */
+  public enum State {
+    NEW,
+    STARTING,
+    RUNNING,
+    FAILED,
+    STOPPED
+  }
+
+  private final KubernetesClient client;
+  private final List<Reconciler<?>> reconcilers;
+  private final MeterRegistry meterRegistry;
+  private final OperatorSettings settings;
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private volatile Operator operator;
+  private volatile String failure;
+
+  public OperatorRuntime(
+      KubernetesClient client,
+      List<Reconciler<?>> reconcilers,
+      MeterRegistry meterRegistry,
+      OperatorSettings settings) {
+    this.client = client;
+    this.reconcilers = reconcilers;
+    this.meterRegistry = meterRegistry;
+    this.settings = settings;
+  }
+
+  /**
+   * Registers the reconcilers and starts the operator; returns once the informers have synced.
+   *
+   * @throws OperatorStartException when the operator cannot start, with the reason in its message
+   */
+  public synchronized void start() {
+    if (!state.compareAndSet(State.NEW, State.STARTING)) {
+      throw new IllegalStateException("the operator was already started (state " + state + ")");
+    }
+    try {
+      Operator op =
+          new Operator(
+              o ->
+                  o.withKubernetesClient(client)
+                      .withUseSSAToPatchPrimaryResource(settings.isServerSideApply())
+                      .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
+                      .withCacheSyncTimeout(Duration.ofSeconds(60))
+                      .withCloseClientOnStop(false));
+      for (Reconciler<?> reconciler : reconcilers) {
+        register(op, reconciler);
+      }
+      operator = op;
+      op.start();
+      state.set(State.RUNNING);
+      LOG.info(
+          "Operator started with {} reconcilers, watching {}",
+          reconcilers.size(),
+          settings.getWatchNamespaces().isEmpty()
+              ? "all namespaces"
+              : settings.getWatchNamespaces());
+    } catch (RuntimeException e) {
+      failure = rootMessage(e);
+      state.set(State.FAILED);
+      stopQuietly();
+      throw new OperatorStartException(explain(failure), e);
+    }
+  }
+
+  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
+      Operator op, Reconciler<R> reconciler) {
+    List<String> namespaces = settings.getWatchNamespaces();
+    op.register(
+        reconciler,
+        o -> {
+          if (!namespaces.isEmpty()) {
+            o.settingNamespaces(new HashSet<>(namespaces));
+          }
+        });
+  }
+
+  /** Stops the operator gracefully; idempotent. */
+  @PreDestroy
+  public synchronized void stop() {
+    if (state.get() == State.RUNNING || state.get() == State.STARTING) {
+      stopQuietly();
+      state.set(State.STOPPED);
+      LOG.info("Operator stopped");
+    }
+  }
+
+  private void stopQuietly() {
+    Operator op = operator;
+    if (op != null) {
+      try {
+        op.stop();
+      } catch (RuntimeException e) {
+        LOG.warn("Error while stopping the operator: {}", e.getMessage());
+      }
+    }
+  }
+
+  public State state() {
+    return state.get();
+  }
+
+  /** Why the operator failed to start, when it did. */
+  public Optional<String> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** The SDK's runtime view (informers, event sources), once the operator exists. */
+  public Optional<RuntimeInfo> runtimeInfo() {
+    return Optional.ofNullable(operator).map(Operator::getRuntimeInfo);
+  }
+
+  /** Event sources that are not healthy, by controller, for the readiness details. */
+  public Map<String, ?> unhealthyEventSources() {
+    return runtimeInfo().map(RuntimeInfo::unhealthyEventSources).orElse(Map.of());
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private static String explain(String message) {
+    if (message.contains("404") || message.contains("NotFound") || message.contains("not found")) {
+      return message + " (are the buildserver CRDs installed? kubectl apply -f crds/)";
+    }
+    return message;
+  }
+
+  /** The operator could not start; the message says why. */
+  public static class OperatorStartException extends RuntimeException {
+    OperatorStartException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

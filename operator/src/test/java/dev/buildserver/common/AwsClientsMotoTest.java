@@ -1,0 +1,44 @@
+package dev.buildserver.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.buildserver.testing.MotoExtension;
+import dev.buildserver.testing.MotoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** AwsClients pointed at the emulator through the endpoint override. */
+@ExtendWith(MotoExtension.class)
+class AwsClientsMotoTest {
+
+  @Test
+  void talksToTheConfiguredEndpointWithPathStyleS3(MotoServer moto) {
+    AwsSettings settings = new AwsSettings();
+    settings.setEndpoint(moto.endpoint());
+    settings.setRegion("eu-west-1");
+    try (AwsClients clients = new AwsClients(settings)) {
+      var s3 = clients.s3(null);
+      s3.createBucket(
+          b ->
+              b.bucket("fixture-check")
+                  .createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
+      s3.putObject(b -> b.bucket("fixture-check").key("a.txt"), RequestBody.fromString("hello"));
+
+      assertThat(s3.listObjectsV2(b -> b.bucket("fixture-check")).contents())
+          .extracting(o -> o.key())
+          .containsExactly("a.txt");
+      assertThat(clients.ec2("us-east-1").describeRegions().regions()).isNotEmpty();
+      assertThat(clients.defaultRegion()).isEqualTo("eu-west-1");
+    }
+  }
+
+  @Test
+  void startsEachTestFromAnEmptyAccount(MotoServer moto) {
+    AwsSettings settings = new AwsSettings();
+    settings.setEndpoint(moto.endpoint());
+    try (AwsClients clients = new AwsClients(settings)) {
+      assertThat(clients.s3("us-east-1").listBuckets().buckets()).isEmpty();
+    }
+  }
+}

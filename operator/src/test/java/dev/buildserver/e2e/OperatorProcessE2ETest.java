@@ -1,0 +1,164 @@
+package dev.buildserver.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.buildserver.asset.BuildAsset;
+import dev.buildserver.common.Finalizers;
+import dev.buildserver.common.Pause;
+import dev.buildserver.ec2.Ec2TestRun;
+import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.testing.KubeApi;
+import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.OperatorProcess;
+import dev.buildserver.testing.RepoFiles;
+import dev.buildserver.testing.Resources;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code builder operator} as a separate JVM against the real API server and moto: it becomes
+ * ready, tracks every kind, serves health and metrics, and stops cleanly on SIGTERM.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperatorProcessE2ETest {
+
+  private static KubernetesClient client;
+  private static String namespace;
+  private static OperatorProcess operator;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void startOperator() {
+    KubeApi api = KubeApi.get();
+    client = api.client();
+    namespace = api.newNamespace("operator");
+    env =
+        Map.of(
+            "KUBECONFIG", api.kubeconfig().toString(),
+            "BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString(),
+            "AWS_ACCESS_KEY_ID", "testing",
+            "AWS_SECRET_ACCESS_KEY", "testing",
+            "AWS_REGION", "us-east-1");
+    operator = OperatorProcess.start("operator-e2e", OperatorProcess.freePort(), env, "operator");
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .failFast("the operator process exited", () -> !operator.process().isAlive())
+        .until(() -> status(operator.get("/health/readiness")) == 200);
+  }
+
+  @AfterAll
+  static void killOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void reportsLiveAndReadyWithOperatorDetails() {
+    HttpResponse<String> readiness = operator.get("/health/readiness");
+    assertThat(readiness.statusCode()).isEqualTo(200);
+    assertThat(readiness.body()).contains("\"operator\"").contains("\"eventSourcesHealthy\":true");
+    HttpResponse<String> liveness = operator.get("/health/liveness");
+    assertThat(liveness.statusCode()).isEqualTo(200);
+    assertThat(liveness.body()).contains("RUNNING");
+  }
+
+  @Test
+  @Order(2)
+  void tracksEveryKindWithFinalizerObservedGenerationAndAnEvent() {
+    var examples = RepoFiles.examples();
+    assertTracked(Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class));
+    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class));
+    assertTracked(Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class));
+  }
+
+  @Test
+  @Order(3)
+  void reportsPausedAndReleasesTheFinalizerOnDelete() {
+    BuildAsset asset =
+        Resources.load(RepoFiles.examples().resolve("put-asset.yaml"), BuildAsset.class);
+    asset.getMetadata().setName("paused-asset");
+    asset.getMetadata().setNamespace(namespace);
+    asset.getMetadata().setAnnotations(Map.of(Pause.ANNOTATION, "true"));
+    client.resource(asset).create();
+    await()
+        .atMost(KubeApi.WAIT)
+        .until(() -> reason(client.resource(asset).get()), Pause.REASON::equals);
+
+    client.resource(asset).delete();
+    await().atMost(KubeApi.WAIT).until(() -> client.resource(asset).get() == null);
+  }
+
+  @Test
+  @Order(4)
+  void servesPrometheusMetricsOfTheJvmAndTheReconcilers() {
+    HttpResponse<String> metrics = operator.get("/prometheus");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("operator_sdk_");
+  }
+
+  @Test
+  @Order(5)
+  void refusesToStartOnAPortInUseWithOneClearLine() throws InterruptedException {
+    int busyPort = Integer.parseInt(operator.get("/health/liveness").uri().getPort() + "");
+    try (OperatorProcess second =
+        OperatorProcess.start("operator-port-in-use", busyPort, env, "operator")) {
+      assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.process().exitValue()).isEqualTo(3);
+      assertThat(second.log()).contains("builder: cannot serve HTTP on port " + busyPort);
+    }
+  }
+
+  @Test
+  @Order(100)
+  void stopsGracefullyOnSigterm() throws InterruptedException {
+    operator.process().destroy(); // SIGTERM
+    assertThat(operator.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(operator.log()).contains("Shutting down").contains("Operator stopped");
+  }
+
+  private static <T extends CustomResource<?, ?>> void assertTracked(T resource) {
+    resource.getMetadata().setNamespace(namespace);
+    client.resource(resource).create();
+    T current =
+        await()
+            .atMost(KubeApi.WAIT)
+            .until(() -> client.resource(resource).get(), r -> reason(r) != null);
+    assertThat(current.getMetadata().getFinalizers()).contains(Finalizers.NAME);
+    var status = (dev.buildserver.common.ResourceStatus) current.getStatus();
+    assertThat(status.getObservedGeneration()).isEqualTo(current.getMetadata().getGeneration());
+    assertThat(reason(current)).isEqualTo("NotImplemented");
+    await()
+        .atMost(KubeApi.WAIT)
+        .until(
+            () ->
+                client.v1().events().inNamespace(namespace).list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            resource.getMetadata().getName().equals(e.getInvolvedObject().getName())
+                                && "NotImplemented".equals(e.getReason())
+                                && "Warning".equals(e.getType())));
+  }
+
+  private static String reason(CustomResource<?, ?> resource) {
+    return Resources.condition(resource, "Ready").map(Condition::getReason).orElse(null);
+  }
+
+  private static int status(HttpResponse<String> response) {
+    return response == null ? -1 : response.statusCode();
+  }
+}

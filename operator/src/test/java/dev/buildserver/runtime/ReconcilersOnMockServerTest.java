@@ -1,0 +1,102 @@
+package dev.buildserver.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.buildserver.asset.BuildAsset;
+import dev.buildserver.asset.BuildAssetReconciler;
+import dev.buildserver.common.EventRecorder;
+import dev.buildserver.common.Finalizers;
+import dev.buildserver.common.Pause;
+import dev.buildserver.common.StatusRecorder;
+import dev.buildserver.ec2.Ec2TestRun;
+import dev.buildserver.ec2.Ec2TestRunReconciler;
+import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.ledger.BalanceReportReconciler;
+import dev.buildserver.testing.RepoFiles;
+import dev.buildserver.testing.Resources;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The three reconcilers hosted by {@link OperatorRuntime}, against the fabric8 mock server. */
+@EnableKubernetesMockClient(crud = true)
+class ReconcilersOnMockServerTest {
+
+  KubernetesClient client; // a fresh mock server per test
+  private OperatorRuntime runtime;
+
+  @BeforeEach
+  void startOperator() {
+    Resources.createCrds(client);
+    OperatorSettings settings = new OperatorSettings();
+    settings.setServerSideApply(false); // the mock server has no Server-Side Apply
+    Clock clock = Clock.systemUTC();
+    StatusRecorder recorder = new StatusRecorder(new EventRecorder(client, clock), clock);
+    runtime =
+        new OperatorRuntime(
+            client,
+            List.of(
+                new BuildAssetReconciler(recorder),
+                new Ec2TestRunReconciler(recorder),
+                new BalanceReportReconciler(recorder)),
+            new SimpleMeterRegistry(),
+            settings);
+    runtime.start();
+  }
+
+  @AfterEach
+  void stopOperator() {
+    runtime.stop();
+  }
+
+  @Test
+  void tracksEveryExampleWithFinalizerGenerationAndReadyCondition() {
+    assertThat(runtime.state()).isEqualTo(OperatorRuntime.State.RUNNING);
+    var examples = RepoFiles.examples();
+    assertTracked(Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class));
+    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class));
+    assertTracked(Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class));
+  }
+
+  @Test
+  void reportsPausedWhileTheAnnotationIsSet() {
+    BuildAsset asset =
+        Resources.load(RepoFiles.examples().resolve("put-asset.yaml"), BuildAsset.class);
+    asset.getMetadata().setNamespace("default");
+    asset.getMetadata().setAnnotations(java.util.Map.of(Pause.ANNOTATION, "true"));
+    client.resource(asset).create();
+
+    Condition ready = awaitReady(asset);
+    assertThat(ready.getReason()).isEqualTo(Pause.REASON);
+    assertThat(ready.getStatus()).isEqualTo("False");
+  }
+
+  private <T extends CustomResource<?, ?>> void assertTracked(T resource) {
+    resource.getMetadata().setNamespace("default");
+    client.resource(resource).create();
+
+    Condition ready = awaitReady(resource);
+    T current = client.resource(resource).get();
+    assertThat(current.getMetadata().getFinalizers()).contains(Finalizers.NAME);
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("NotImplemented");
+    assertThat(ready.getMessage()).contains("not implemented");
+  }
+
+  private <T extends CustomResource<?, ?>> Condition awaitReady(T resource) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> Resources.condition(client.resource(resource).get(), "Ready").orElse(null),
+            c -> c != null);
+  }
+}

@@ -1,0 +1,161 @@
+package dev.buildserver.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The AWS emulator for tests: one moto server on a free 127.0.0.1 port for the whole test run,
+ * started on first use from the project venv (.venv). A user-set {@code AWS_ENDPOINT_URL} is used
+ * instead (LocalStack, a real account), and then nothing is started.
+ */
+public final class MotoServer {
+
+  private static MotoServer instance;
+
+  private final URI endpoint;
+  private final Process process;
+  private final boolean external;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private MotoServer(URI endpoint, Process process, boolean external) {
+    this.endpoint = endpoint;
+    this.process = process;
+    this.external = external;
+  }
+
+  /** The shared server, started on the first call. */
+  public static synchronized MotoServer get() {
+    if (instance == null) {
+      instance = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "moto-stop"));
+    }
+    return instance;
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  /** Clears every bucket, instance and template, so each test starts from an empty account. */
+  public void reset() {
+    if (external) {
+      return;
+    }
+    try {
+      var response =
+          http.send(
+              HttpRequest.newBuilder(endpoint.resolve("/moto-api/reset"))
+                  .timeout(Duration.ofSeconds(10))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("moto reset answered " + response.statusCode());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MotoServer start() {
+    String userEndpoint = System.getenv("AWS_ENDPOINT_URL");
+    if (userEndpoint != null && !userEndpoint.isBlank()) {
+      return new MotoServer(URI.create(userEndpoint), null, true);
+    }
+    Path binary = RepoFiles.repo().resolve(".venv/bin/moto_server");
+    if (!Files.isExecutable(binary)) {
+      throw RepoFiles.missingTool("moto_server (" + binary + ")", "run hack/python-venv.sh");
+    }
+    int port = freePort();
+    Path log = RepoFiles.repo().resolve("operator/target/moto.log");
+    try {
+      Files.createDirectories(log.getParent());
+      Process process =
+          new ProcessBuilder(binary.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      MotoServer server = new MotoServer(URI.create("http://127.0.0.1:" + port), process, false);
+      server.awaitUp(Duration.ofSeconds(60));
+      useDummyCredentials();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + binary, e);
+    }
+  }
+
+  /**
+   * moto accepts any credentials, but the SDK's default chain needs some: dummy ones are handed to
+   * the code under test through the SDK's system properties, unless the environment has its own.
+   */
+  private static void useDummyCredentials() {
+    if (System.getenv("AWS_ACCESS_KEY_ID") == null) {
+      System.setProperty("aws.accessKeyId", "testing");
+      System.setProperty("aws.secretAccessKey", "testing");
+    }
+  }
+
+  private void awaitUp(Duration limit) {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("moto_server exited early; see operator/target/moto.log");
+      }
+      try {
+        var response =
+            http.send(
+                HttpRequest.newBuilder(endpoint.resolve("/moto-api/"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      sleep(200);
+    }
+    stop();
+    throw new IllegalStateException("moto_server did not answer within " + limit);
+  }
+
+  private void stop() {
+    if (process != null) {
+      process.destroy();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
