@@ -28,13 +28,16 @@ PIDS=()
 say() { echo "==> $*" >&2; }
 die() { echo "local-stack: $*" >&2; exit 1; }
 
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+cleanup() { # stops what this script started, newest first; SIGKILL after 15 s
+  local i pid
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid="${PIDS[$i]}"
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 30); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -9 "$pid" 2>/dev/null || true
   done
 }
 trap cleanup EXIT

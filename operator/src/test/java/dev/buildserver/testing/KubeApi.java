@@ -84,17 +84,18 @@ public final class KubeApi {
                 .withUpdateKubeConfig(false)
                 .build());
     server.start();
-    String yaml = server.getKubeConfigYaml();
-    KubernetesClient client =
-        new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
     try {
+      String yaml = server.getKubeConfigYaml();
+      KubernetesClient client =
+          new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
       Path kubeconfig = Files.createTempFile("buildserver-kubeconfig", ".yaml");
       Files.writeString(kubeconfig, yaml);
       kubeconfig.toFile().deleteOnExit();
       installCrds(client);
       return new KubeApi(server, client, kubeconfig);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      server.stop(); // never leave an API server behind a failed start
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
   }
 
