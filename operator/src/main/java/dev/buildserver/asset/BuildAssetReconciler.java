@@ -1,44 +1,300 @@
 package dev.buildserver.asset;
 
 import dev.buildserver.common.ConditionSpec;
+import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
+import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.StatusRecorder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** Reconciles BuildAssets. */
+/**
+ * Keeps the object a BuildAsset describes in S3: writes it when missing, changed or drifted, leaves
+ * objects it does not own alone, and deletes what it owns when the resource goes (unless {@code
+ * deletionPolicy: Retain}). ConfigMaps and Secrets used as sources are watched.
+ */
 @Singleton
 @ControllerConfiguration(name = "buildasset", finalizerName = Finalizers.NAME)
 public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<BuildAsset> {
 
-  static final String NOT_IMPLEMENTED = "NotImplemented";
+  static final String CONFIG_MAPS = "configmaps";
+  static final String SECRETS = "secrets";
 
+  private final AssetStore store;
   private final StatusRecorder status;
+  private final EventRecorder events;
+  private final Clock clock;
 
-  public BuildAssetReconciler(StatusRecorder status) {
+  public BuildAssetReconciler(
+      AssetStore store, StatusRecorder status, EventRecorder events, Clock clock) {
+    this.store = store;
     this.status = status;
+    this.events = events;
+    this.clock = clock;
   }
 
   @Override
-  public UpdateControl<BuildAsset> reconcile(BuildAsset resource, Context<BuildAsset> context) {
-    ConditionSpec ready =
-        Pause.isPaused(resource)
-            ? Pause.condition()
-            : ConditionSpec.notReady(
-                NOT_IMPLEMENTED,
-                "Uploads to S3 are not implemented in this version of the operator yet: the resource is"
-                    + " accepted and tracked, but nothing is done for it.");
-    return status.record(resource, status.editable(resource, BuildAssetStatus::new), ready);
+  public UpdateControl<BuildAsset> reconcile(BuildAsset asset, Context<BuildAsset> context) {
+    BuildAssetStatus next = status.editable(asset, BuildAssetStatus::new);
+    if (Pause.isPaused(asset)) {
+      return status.record(asset, next, Pause.condition());
+    }
+    try {
+      AssetPlan plan = AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context));
+      AssetWrite write = plan.write();
+      Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
+      var decision =
+          OwnershipCheck.decide(
+              write.location(),
+              existing,
+              ObjectOwner.of(asset),
+              plan.fingerprint(),
+              recordedEtag(asset, write.location()),
+              existing
+                  .flatMap(o -> ObjectOwner.from(o.metadata()))
+                  .map(o -> isAlive(o, context))
+                  .orElse(false),
+              Boolean.TRUE.equals(asset.getSpec().overwrite()));
+      if (decision instanceof OwnershipCheck.Conflict conflict) {
+        return status.record(asset, next, ConditionSpec.notReady("Conflict", conflict.message()));
+      }
+      if (decision instanceof OwnershipCheck.UpToDate upToDate) {
+        describe(next, upToDate.object(), write);
+      } else {
+        StoredAsset stored = store.put(write, plan.content());
+        describe(next, stored);
+        ((OwnershipCheck.Write) decision)
+            .drift()
+            .ifPresent(
+                why ->
+                    events.record(
+                        asset,
+                        false,
+                        "DriftCorrected",
+                        "Restored " + write.location() + ": " + why));
+      }
+      return status.record(asset, next, uploaded(next));
+    } catch (AssetProblem problem) {
+      if (problem.retryable()) {
+        throw problem; // recorded by updateErrorStatus, retried with backoff
+      }
+      return status.record(
+          asset, next, ConditionSpec.notReady(problem.reason(), problem.getMessage()));
+    }
   }
 
   @Override
-  public DeleteControl cleanup(BuildAsset resource, Context<BuildAsset> context) {
+  public ErrorStatusUpdateControl<BuildAsset> updateErrorStatus(
+      BuildAsset asset, Context<BuildAsset> context, Exception e) {
+    ConditionSpec condition =
+        AssetProblem.in(e)
+            .map(problem -> ConditionSpec.notReady(problem.reason(), problem.getMessage()))
+            .orElseGet(
+                () -> ConditionSpec.notReady("ReconcileError", String.valueOf(e.getMessage())));
+    var update = status.record(asset, status.editable(asset, BuildAssetStatus::new), condition);
+    return update.isPatchStatus()
+        ? ErrorStatusUpdateControl.patchStatus(asset)
+        : ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  @Override
+  public DeleteControl cleanup(BuildAsset asset, Context<BuildAsset> context) {
+    var spec = asset.getSpec();
+    if (spec.deletionPolicy() == BuildAssetSpec.DeletionPolicy.Retain) {
+      return DeleteControl.defaultDelete();
+    }
+    String region =
+        spec.region() == null || spec.region().isBlank() ? store.defaultRegion() : spec.region();
+    String location = AssetStore.location(spec.bucket(), spec.key());
+    try {
+      Optional<ObjectInfo> existing = store.head(region, spec.bucket(), spec.key(), null);
+      boolean owned =
+          existing
+              .flatMap(o -> ObjectOwner.from(o.metadata()))
+              .map(o -> o.uid().equals(asset.getMetadata().getUid()))
+              .orElse(false);
+      if (owned) {
+        store.delete(region, spec.bucket(), spec.key());
+        events.record(asset, false, "Deleted", "Deleted " + location);
+      } else if (existing.isPresent()) {
+        events.record(
+            asset,
+            false,
+            "Retained",
+            "Left " + location + " in place: this BuildAsset did not write it");
+      }
+    } catch (AssetProblem problem) {
+      if (problem.retryable()) {
+        events.record(
+            asset,
+            true,
+            problem.reason(),
+            "Cannot delete " + location + " yet: " + problem.getMessage());
+        throw problem; // retried with backoff; set deletionPolicy: Retain to give up
+      }
+    }
     return DeleteControl.defaultDelete();
+  }
+
+  @Override
+  public List<EventSource<?, BuildAsset>> prepareEventSources(
+      EventSourceContext<BuildAsset> context) {
+    return List.of(
+        new InformerEventSource<>(
+            watchReferenced(
+                context, ConfigMap.class, CONFIG_MAPS, BuildAssetSource::configMapKeyRef),
+            context),
+        new InformerEventSource<>(
+            watchReferenced(context, Secret.class, SECRETS, BuildAssetSource::secretKeyRef),
+            context));
+  }
+
+  /** Watches ConfigMaps or Secrets, mapping each to the BuildAssets that name it as a source. */
+  private static <S extends HasMetadata> InformerEventSourceConfiguration<S> watchReferenced(
+      EventSourceContext<BuildAsset> context,
+      Class<S> type,
+      String name,
+      Function<BuildAssetSource, KeyReference> reference) {
+    Function<BuildAsset, Optional<String>> referenced =
+        asset ->
+            Optional.ofNullable(asset.getSpec())
+                .map(BuildAssetSpec::source)
+                .map(reference)
+                .map(KeyReference::name);
+    return InformerEventSourceConfiguration.from(type, BuildAsset.class)
+        .withName(name)
+        .withNamespacesInheritedFromController()
+        .withPrimaryToSecondaryMapper(
+            (BuildAsset asset) ->
+                referenced
+                    .apply(asset)
+                    .map(n -> Set.of(new ResourceID(n, asset.getMetadata().getNamespace())))
+                    .orElse(Set.of()))
+        .withSecondaryToPrimaryMapper(
+            secondary ->
+                context
+                    .getPrimaryCache()
+                    .list(
+                        secondary.getMetadata().getNamespace(),
+                        asset ->
+                            referenced
+                                .apply(asset)
+                                .filter(secondary.getMetadata().getName()::equals)
+                                .isPresent())
+                    .map(ResourceID::fromResource)
+                    .collect(Collectors.toSet()))
+        .build();
+  }
+
+  private AssetPlan.Lookups lookups(BuildAsset asset, Context<BuildAsset> context) {
+    return new AssetPlan.Lookups() {
+      @Override
+      public Optional<ConfigMap> configMap(String name) {
+        return context.getSecondaryResource(ConfigMap.class, CONFIG_MAPS);
+      }
+
+      @Override
+      public Optional<Secret> secret(String name) {
+        return context.getSecondaryResource(Secret.class, SECRETS);
+      }
+
+      @Override
+      public String sourceEtag(BuildAssetSource.S3ObjectSource source) {
+        String region =
+            asset.getSpec().region() == null ? store.defaultRegion() : asset.getSpec().region();
+        return store
+            .head(region, source.bucket(), source.key(), source.versionId())
+            .map(ObjectInfo::etag)
+            .orElseThrow(
+                () ->
+                    new AssetProblem(
+                        "SourceNotFound",
+                        AssetStore.location(source.bucket(), source.key())
+                            + " does not exist: check spec.source.s3",
+                        false));
+      }
+    };
+  }
+
+  /** The ETag this resource recorded for the location, if it wrote the object there. */
+  private static Optional<String> recordedEtag(BuildAsset asset, String location) {
+    BuildAssetStatus current = asset.getStatus();
+    if (current == null || current.getEtag() == null || !location.equals(current.getLocation())) {
+      return Optional.empty();
+    }
+    return Optional.of(current.getEtag());
+  }
+
+  /** Whether the BuildAsset recorded on an object still exists (unknown counts as alive). */
+  private static boolean isAlive(ObjectOwner owner, Context<BuildAsset> context) {
+    try {
+      BuildAsset other =
+          context
+              .getClient()
+              .resources(BuildAsset.class)
+              .inNamespace(owner.namespace())
+              .withName(owner.name())
+              .get();
+      return other != null && owner.uid().equals(other.getMetadata().getUid());
+    } catch (KubernetesClientException e) {
+      return true;
+    }
+  }
+
+  private void describe(BuildAssetStatus next, StoredAsset stored) {
+    next.setLocation(stored.location());
+    next.setEtag(stored.etag());
+    next.setVersionId(stored.versionId());
+    next.setSize(stored.size());
+    next.setSha256(stored.sha256());
+    next.setContentType(stored.contentType());
+    next.setUploadedAt(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+  }
+
+  private static void describe(BuildAssetStatus next, ObjectInfo object, AssetWrite write) {
+    boolean sameObject = object.etag().equals(next.getEtag());
+    next.setLocation(write.location());
+    next.setEtag(object.etag());
+    next.setVersionId(object.versionId());
+    next.setSize(object.size());
+    String sha256 = object.metadata().get(ObjectOwner.SHA256);
+    next.setSha256(sha256 != null ? sha256 : sameObject ? next.getSha256() : null);
+    next.setContentType(object.contentType());
+    if (!sameObject || next.getUploadedAt() == null) {
+      next.setUploadedAt(object.lastModified() == null ? null : object.lastModified().toString());
+    }
+  }
+
+  private static ConditionSpec uploaded(BuildAssetStatus s) {
+    return ConditionSpec.ready(
+        "Uploaded",
+        s.getLocation()
+            + " holds "
+            + s.getSize()
+            + " bytes"
+            + (s.getSha256() == null ? "" : " with sha256 " + s.getSha256()));
   }
 }

@@ -8,5 +8,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Build and infrastructure chores on AWS: a Kubernetes operator and its CLI.",
-    subcommands = {OperatorCommand.class})
+    subcommands = {
+      OperatorCommand.class,
+      PutAssetCommand.class,
+      GetAssetCommand.class,
+      ListAssetsCommand.class
+    })
 public class BuilderCommand {}

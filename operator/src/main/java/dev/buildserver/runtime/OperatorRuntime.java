@@ -95,6 +95,7 @@ public class OperatorRuntime {
     op.register(
         reconciler,
         o -> {
+          o.withReconciliationMaxInterval(settings.getResyncPeriod());
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(new HashSet<>(namespaces));
           }

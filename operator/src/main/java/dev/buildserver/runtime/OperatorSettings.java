@@ -1,6 +1,7 @@
 package dev.buildserver.runtime;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,6 +12,7 @@ public class OperatorSettings {
   private List<String> watchNamespaces = List.of();
   private boolean serverSideApply = true;
   private String kubeconfig;
+  private Duration resyncPeriod = Duration.ofMinutes(10);
 
   /** Namespaces to watch; empty means all namespaces. */
   public List<String> getWatchNamespaces() {
@@ -31,6 +33,18 @@ public class OperatorSettings {
 
   public void setServerSideApply(boolean serverSideApply) {
     this.serverSideApply = serverSideApply;
+  }
+
+  /**
+   * How often every resource is reconciled even without a change, to notice drift (an S3 object
+   * deleted or replaced outside). Default 10 minutes.
+   */
+  public Duration getResyncPeriod() {
+    return resyncPeriod;
+  }
+
+  public void setResyncPeriod(Duration resyncPeriod) {
+    this.resyncPeriod = resyncPeriod;
   }
 
   /** An explicit kubeconfig file; without it the usual kubeconfig or in-cluster setup is used. */

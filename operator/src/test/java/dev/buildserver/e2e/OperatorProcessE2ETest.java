@@ -8,9 +8,9 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.MotoServer;
-import dev.buildserver.testing.OperatorProcess;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -36,7 +36,7 @@ class OperatorProcessE2ETest {
 
   private static KubernetesClient client;
   private static String namespace;
-  private static OperatorProcess operator;
+  private static BuilderProcess operator;
   private static Map<String, String> env;
 
   @BeforeAll
@@ -44,14 +44,22 @@ class OperatorProcessE2ETest {
     KubeApi api = KubeApi.get();
     client = api.client();
     namespace = api.newNamespace("operator");
+    MotoServer.get().reset(); // the examples use fixed bucket names
     env =
         Map.of(
-            "KUBECONFIG", api.kubeconfig().toString(),
-            "BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString(),
-            "AWS_ACCESS_KEY_ID", "testing",
-            "AWS_SECRET_ACCESS_KEY", "testing",
-            "AWS_REGION", "us-east-1");
-    operator = OperatorProcess.start("operator-e2e", OperatorProcess.freePort(), env, "operator");
+            "KUBECONFIG",
+            api.kubeconfig().toString(),
+            "BUILDSERVER_AWS_ENDPOINT",
+            MotoServer.get().endpoint().toString(),
+            "AWS_ACCESS_KEY_ID",
+            "testing",
+            "AWS_SECRET_ACCESS_KEY",
+            "testing",
+            "AWS_REGION",
+            "us-east-1",
+            "BUILDSERVER_OPERATOR_WATCH_NAMESPACES",
+            namespace);
+    operator = BuilderProcess.start("operator-e2e", BuilderProcess.freePort(), env, "operator");
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
@@ -79,11 +87,18 @@ class OperatorProcessE2ETest {
 
   @Test
   @Order(2)
-  void tracksEveryKindWithFinalizerObservedGenerationAndAnEvent() {
+  void reconcilesEveryExampleWithFinalizerObservedGenerationAndAnEvent() {
     var examples = RepoFiles.examples();
-    assertTracked(Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class));
-    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class));
-    assertTracked(Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class));
+    assertTracked(
+        Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class), "Uploaded", "Normal");
+    assertTracked(
+        Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
+        "NotImplemented",
+        "Warning");
+    assertTracked(
+        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class),
+        "NotImplemented",
+        "Warning");
   }
 
   @Test
@@ -115,8 +130,8 @@ class OperatorProcessE2ETest {
   @Order(5)
   void refusesToStartOnAPortInUseWithOneClearLine() throws InterruptedException {
     int busyPort = Integer.parseInt(operator.get("/health/liveness").uri().getPort() + "");
-    try (OperatorProcess second =
-        OperatorProcess.start("operator-port-in-use", busyPort, env, "operator")) {
+    try (BuilderProcess second =
+        BuilderProcess.start("operator-port-in-use", busyPort, env, "operator")) {
       assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(second.process().exitValue()).isEqualTo(3);
       assertThat(second.log()).contains("builder: cannot serve HTTP on port " + busyPort);
@@ -131,7 +146,8 @@ class OperatorProcessE2ETest {
     assertThat(operator.log()).contains("Shutting down").contains("Operator stopped");
   }
 
-  private static <T extends CustomResource<?, ?>> void assertTracked(T resource) {
+  private static <T extends CustomResource<?, ?>> void assertTracked(
+      T resource, String reason, String eventType) {
     resource.getMetadata().setNamespace(namespace);
     client.resource(resource).create();
     T current =
@@ -141,7 +157,7 @@ class OperatorProcessE2ETest {
     assertThat(current.getMetadata().getFinalizers()).contains(Finalizers.NAME);
     var status = (dev.buildserver.common.ResourceStatus) current.getStatus();
     assertThat(status.getObservedGeneration()).isEqualTo(current.getMetadata().getGeneration());
-    assertThat(reason(current)).isEqualTo("NotImplemented");
+    assertThat(reason(current)).isEqualTo(reason);
     await()
         .atMost(KubeApi.WAIT)
         .until(
@@ -150,8 +166,8 @@ class OperatorProcessE2ETest {
                     .anyMatch(
                         e ->
                             resource.getMetadata().getName().equals(e.getInvolvedObject().getName())
-                                && "NotImplemented".equals(e.getReason())
-                                && "Warning".equals(e.getType())));
+                                && reason.equals(e.getReason())
+                                && eventType.equals(e.getType())));
   }
 
   private static String reason(CustomResource<?, ?> resource) {

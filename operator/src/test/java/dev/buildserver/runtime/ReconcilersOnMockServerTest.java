@@ -3,16 +3,22 @@ package dev.buildserver.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.buildserver.asset.AssetStore;
 import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.asset.BuildAssetReconciler;
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
+import dev.buildserver.common.OutboundHttp;
+import dev.buildserver.common.OutboundSettings;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunReconciler;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
+import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -27,25 +33,35 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The three reconcilers hosted by {@link OperatorRuntime}, against the fabric8 mock server. */
+/**
+ * The three reconcilers hosted by {@link OperatorRuntime}, against the fabric8 mock server and
+ * moto.
+ */
 @EnableKubernetesMockClient(crud = true)
 class ReconcilersOnMockServerTest {
 
   KubernetesClient client; // a fresh mock server per test
   private OperatorRuntime runtime;
+  private AssetStore store;
 
   @BeforeEach
   void startOperator() {
     Resources.createCrds(client);
+    MotoServer.get().reset(); // the examples use fixed bucket names
     OperatorSettings settings = new OperatorSettings();
     settings.setServerSideApply(false); // the mock server has no Server-Side Apply
     Clock clock = Clock.systemUTC();
-    StatusRecorder recorder = new StatusRecorder(new EventRecorder(client, clock), clock);
+    EventRecorder events = new EventRecorder(client, clock);
+    StatusRecorder recorder = new StatusRecorder(events, clock);
+    AwsSettings aws = new AwsSettings();
+    aws.setEndpoint(MotoServer.get().endpoint());
+    aws.setRegion("us-east-1");
+    store = new AssetStore(new AwsClients(aws), new OutboundHttp(new OutboundSettings()));
     runtime =
         new OperatorRuntime(
             client,
             List.of(
-                new BuildAssetReconciler(recorder),
+                new BuildAssetReconciler(store, recorder, events, clock),
                 new Ec2TestRunReconciler(recorder),
                 new BalanceReportReconciler(recorder)),
             new SimpleMeterRegistry(),
@@ -62,9 +78,19 @@ class ReconcilersOnMockServerTest {
   void tracksEveryExampleWithFinalizerGenerationAndReadyCondition() {
     assertThat(runtime.state()).isEqualTo(OperatorRuntime.State.RUNNING);
     var examples = RepoFiles.examples();
-    assertTracked(Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class));
-    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class));
-    assertTracked(Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class));
+    BuildAsset asset = Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class);
+    assertTracked(asset, "True", "Uploaded");
+    assertThat(store.head("us-east-1", asset.getSpec().bucket(), asset.getSpec().key(), null))
+        .as("the example's object in moto")
+        .isPresent();
+    assertTracked(
+        Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
+        "False",
+        "NotImplemented");
+    assertTracked(
+        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class),
+        "False",
+        "NotImplemented");
   }
 
   @Test
@@ -80,16 +106,16 @@ class ReconcilersOnMockServerTest {
     assertThat(ready.getStatus()).isEqualTo("False");
   }
 
-  private <T extends CustomResource<?, ?>> void assertTracked(T resource) {
+  private <T extends CustomResource<?, ?>> void assertTracked(
+      T resource, String status, String reason) {
     resource.getMetadata().setNamespace("default");
     client.resource(resource).create();
 
     Condition ready = awaitReady(resource);
     T current = client.resource(resource).get();
     assertThat(current.getMetadata().getFinalizers()).contains(Finalizers.NAME);
-    assertThat(ready.getStatus()).isEqualTo("False");
-    assertThat(ready.getReason()).isEqualTo("NotImplemented");
-    assertThat(ready.getMessage()).contains("not implemented");
+    assertThat(ready.getStatus()).isEqualTo(status);
+    assertThat(ready.getReason()).isEqualTo(reason);
   }
 
   private <T extends CustomResource<?, ?>> Condition awaitReady(T resource) {

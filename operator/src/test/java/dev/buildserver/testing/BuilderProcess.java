@@ -15,9 +15,9 @@ import java.util.Map;
 
 /**
  * The real {@code builder} program started as its own JVM, the way a user starts it, with the
- * test's class path. Its output goes to a log file under target/.
+ * test's class path: the operator in the background, or one CLI command run to its end.
  */
-public final class OperatorProcess implements AutoCloseable {
+public final class BuilderProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
@@ -25,14 +25,14 @@ public final class OperatorProcess implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private OperatorProcess(Process process, int port, Path log) {
+  private BuilderProcess(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
     this.log = log;
   }
 
   /** Starts {@code builder <args>} with the given environment added to this one's. */
-  public static OperatorProcess start(
+  public static BuilderProcess start(
       String name, int port, Map<String, String> env, String... args) {
     Path log = Path.of("target", name + ".log").toAbsolutePath();
     List<String> command = new ArrayList<>();
@@ -47,10 +47,56 @@ public final class OperatorProcess implements AutoCloseable {
     builder.environment().putAll(env);
     builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
     try {
-      return new OperatorProcess(builder.start(), port, log);
+      return new BuilderProcess(builder.start(), port, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** What a finished CLI command printed, and its exit code. */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  /** Runs {@code builder <args>} to its end (at most two minutes), feeding {@code stdin}. */
+  public static Result run(Map<String, String> env, byte[] stdin, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("dev.buildserver.Main");
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    try {
+      Path out = Files.createTempFile("builder-out", ".txt");
+      Path err = Files.createTempFile("builder-err", ".txt");
+      Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      try (var in = process.getOutputStream()) {
+        in.write(stdin);
+      }
+      if (!process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new AssertionError(
+            "builder " + String.join(" ", args) + " did not finish in 2 minutes");
+      }
+      Result result = new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+      return result;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The environment a CLI run needs to reach moto. */
+  public static Map<String, String> awsEnv() {
+    return Map.of(
+        "AWS_ENDPOINT_URL", MotoServer.get().endpoint().toString(),
+        "AWS_ACCESS_KEY_ID", "testing",
+        "AWS_SECRET_ACCESS_KEY", "testing",
+        "AWS_REGION", "us-east-1");
   }
 
   public static int freePort() {

@@ -1,0 +1,92 @@
+package dev.buildserver.asset;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/** {@code POST /buildserver/put-asset} and {@code GET /buildserver/assets}, over AssetStore. */
+@Controller("/buildserver")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class AssetController {
+
+  private final AssetStore store;
+
+  public AssetController(AssetStore store) {
+    this.store = store;
+  }
+
+  /** Writes the request body to bucket/key; answers 201 with the put-asset JSON. */
+  @Post(uri = "/put-asset", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
+  public HttpResponse<StoredAsset> put(
+      @Nullable @QueryValue String bucket,
+      @Nullable @QueryValue String key,
+      @Nullable @QueryValue String contentType,
+      @Nullable @QueryValue Boolean createBucket,
+      @Nullable @QueryValue String sha256,
+      @Nullable @QueryValue String region,
+      HttpRequest<?> request,
+      @Body InputStream body) {
+    AssetPlan.checkTarget(bucket, key);
+    String type =
+        contentType != null
+            ? contentType
+            : request
+                .getContentType()
+                .map(MediaType::toString)
+                .filter(t -> !t.startsWith(MediaType.APPLICATION_FORM_URLENCODED))
+                .orElse(null);
+    AssetWrite write =
+        new AssetWrite(
+            bucket,
+            key,
+            region,
+            type,
+            Map.of(),
+            Map.of(),
+            sha256,
+            Boolean.TRUE.equals(createBucket));
+    StoredAsset stored = store.put(write, new AssetContent.Stream(() -> body));
+    return HttpResponse.created(stored);
+  }
+
+  /** Lists the objects of a bucket. */
+  @Get(uri = "/assets", produces = MediaType.APPLICATION_JSON)
+  public List<AssetStore.Listed> list(
+      @Nullable @QueryValue String bucket,
+      @Nullable @QueryValue String prefix,
+      @Nullable @QueryValue String region) {
+    if (bucket == null || bucket.isBlank()) {
+      throw new AssetProblem("InvalidBucketName", "the query parameter bucket is required", false);
+    }
+    return store.list(region, bucket, prefix);
+  }
+
+  /** Every AssetProblem becomes a JSON error with a status that says whose fault it is. */
+  @Error(exception = AssetProblem.class)
+  public HttpResponse<Map<String, String>> problem(AssetProblem problem) {
+    HttpStatus status =
+        switch (problem.reason()) {
+          case "BucketNotFound", "NotFound", "SourceNotFound" -> HttpStatus.NOT_FOUND;
+          case "Conflict" -> HttpStatus.CONFLICT;
+          case "TooLarge" -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
+          case "AccessDenied", "S3Error" -> HttpStatus.BAD_GATEWAY;
+          case "S3Unavailable", "S3Unreachable" -> HttpStatus.SERVICE_UNAVAILABLE;
+          default -> HttpStatus.BAD_REQUEST;
+        };
+    return HttpResponse.<Map<String, String>>status(status)
+        .body(Map.of("error", problem.getMessage(), "reason", problem.reason()));
+  }
+}

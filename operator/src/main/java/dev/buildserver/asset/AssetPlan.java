@@ -1,0 +1,216 @@
+package dev.buildserver.asset;
+
+import dev.buildserver.common.KeyReference;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What a BuildAsset asks for, worked out from its spec: the content to write, the write itself
+ * (with ownership metadata) and the fingerprint stored on the object. Pure: ConfigMaps, Secrets and
+ * the ETag of a copy source are looked up by the caller.
+ */
+public record AssetPlan(AssetContent content, AssetWrite write, String fingerprint) {
+
+  private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
+
+  /** Lookups the plan needs from the cluster and S3. */
+  public interface Lookups {
+    Optional<ConfigMap> configMap(String name);
+
+    Optional<Secret> secret(String name);
+
+    /** The ETag of the object an {@code s3} source names; a missing object is an AssetProblem. */
+    String sourceEtag(BuildAssetSource.S3ObjectSource source);
+  }
+
+  public static AssetPlan of(BuildAsset asset, String defaultRegion, Lookups lookups) {
+    BuildAssetSpec spec = asset.getSpec();
+    checkTarget(spec.bucket(), spec.key());
+    checkMetadata(spec.metadata());
+    AssetContent content = content(spec.source(), lookups);
+    String identity = identity(content, spec, lookups);
+    String fingerprint = Fingerprint.of(identity, spec.contentType(), spec.metadata(), spec.tags());
+    String region =
+        spec.region() == null || spec.region().isBlank() ? defaultRegion : spec.region();
+    AssetWrite write =
+        new AssetWrite(
+            spec.bucket(),
+            spec.key(),
+            region,
+            spec.contentType(),
+            ObjectOwner.of(asset).stamp(spec.metadata(), fingerprint),
+            spec.tags(),
+            spec.sha256(),
+            Boolean.TRUE.equals(spec.createBucket()));
+    return new AssetPlan(content, write, fingerprint);
+  }
+
+  /** Refuses a bucket name S3 would refuse and an empty key, before any call to S3. */
+  public static void checkTarget(String bucket, String key) {
+    if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
+      throw new AssetProblem(
+          "InvalidBucketName",
+          "bucket '"
+              + (bucket == null ? "" : bucket)
+              + "' is not a valid S3 bucket name: use 3-63 lowercase letters, digits, dots and hyphens",
+          false);
+    }
+    if (key == null || key.isEmpty()) {
+      throw new AssetProblem(
+          "InvalidKey", "the object key is empty: set a key such as releases/app.tar.gz", false);
+    }
+    if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
+      throw new AssetProblem("InvalidKey", "the object key is longer than S3's 1024 bytes", false);
+    }
+  }
+
+  private static void checkMetadata(Map<String, String> metadata) {
+    if (metadata == null) {
+      return;
+    }
+    for (String key : metadata.keySet()) {
+      if (key.toLowerCase(java.util.Locale.ROOT).startsWith(ObjectOwner.PREFIX)) {
+        throw new AssetProblem(
+            "InvalidMetadata",
+            "spec.metadata key '"
+                + key
+                + "' uses the reserved prefix "
+                + ObjectOwner.PREFIX
+                + ": rename it",
+            false);
+      }
+    }
+  }
+
+  static AssetContent content(BuildAssetSource source, Lookups lookups) {
+    List<String> set = new ArrayList<>();
+    if (source != null) {
+      if (source.inline() != null) set.add("inline");
+      if (source.base64() != null) set.add("base64");
+      if (source.configMapKeyRef() != null) set.add("configMapKeyRef");
+      if (source.secretKeyRef() != null) set.add("secretKeyRef");
+      if (source.url() != null) set.add("url");
+      if (source.s3() != null) set.add("s3");
+    }
+    if (set.size() != 1) {
+      throw new AssetProblem(
+          "InvalidSource",
+          "spec.source must set exactly one of inline, base64, configMapKeyRef, secretKeyRef, url, s3"
+              + (set.isEmpty() ? "; it sets none" : "; it sets " + String.join(", ", set)),
+          false);
+    }
+    if (source.inline() != null) {
+      return new AssetContent.Bytes(source.inline().getBytes(StandardCharsets.UTF_8));
+    }
+    if (source.base64() != null) {
+      return new AssetContent.Bytes(decode(source.base64(), "spec.source.base64"));
+    }
+    if (source.configMapKeyRef() != null) {
+      return fromConfigMap(source.configMapKeyRef(), lookups);
+    }
+    if (source.secretKeyRef() != null) {
+      return fromSecret(source.secretKeyRef(), lookups);
+    }
+    if (source.url() != null) {
+      return new AssetContent.Url(source.url());
+    }
+    var s3 = source.s3();
+    return new AssetContent.S3Object(s3.bucket(), s3.key(), s3.versionId());
+  }
+
+  private static AssetContent fromConfigMap(KeyReference ref, Lookups lookups) {
+    ConfigMap map =
+        lookups
+            .configMap(ref.name())
+            .orElseThrow(
+                () ->
+                    new AssetProblem(
+                        "SourceNotFound",
+                        "ConfigMap "
+                            + ref.name()
+                            + " does not exist in this namespace: create it, or fix"
+                            + " spec.source.configMapKeyRef.name",
+                        false));
+    Map<String, String> data = map.getData() == null ? Map.of() : map.getData();
+    Map<String, String> binary = map.getBinaryData() == null ? Map.of() : map.getBinaryData();
+    if (data.containsKey(ref.key())) {
+      return new AssetContent.Bytes(data.get(ref.key()).getBytes(StandardCharsets.UTF_8));
+    }
+    if (binary.containsKey(ref.key())) {
+      return new AssetContent.Bytes(decode(binary.get(ref.key()), "ConfigMap binaryData"));
+    }
+    throw missingKey("ConfigMap", ref, data.keySet(), binary.keySet());
+  }
+
+  private static AssetContent fromSecret(KeyReference ref, Lookups lookups) {
+    Secret secret =
+        lookups
+            .secret(ref.name())
+            .orElseThrow(
+                () ->
+                    new AssetProblem(
+                        "SourceNotFound",
+                        "Secret "
+                            + ref.name()
+                            + " does not exist in this namespace: create it, or fix"
+                            + " spec.source.secretKeyRef.name",
+                        false));
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    if (!data.containsKey(ref.key())) {
+      throw missingKey("Secret", ref, data.keySet(), java.util.Set.of());
+    }
+    return new AssetContent.Bytes(decode(data.get(ref.key()), "Secret data"));
+  }
+
+  private static AssetProblem missingKey(
+      String kind, KeyReference ref, java.util.Set<String> keys, java.util.Set<String> binaryKeys) {
+    var all = new java.util.TreeSet<>(keys);
+    all.addAll(binaryKeys);
+    return new AssetProblem(
+        "SourceNotFound",
+        kind
+            + " "
+            + ref.name()
+            + " has no key '"
+            + ref.key()
+            + "' (it has: "
+            + String.join(", ", all)
+            + ")",
+        false);
+  }
+
+  private static byte[] decode(String base64, String what) {
+    try {
+      return Base64.getMimeDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new AssetProblem(
+          "InvalidSource", what + " is not valid base64: " + e.getMessage(), false);
+    }
+  }
+
+  /** What identifies the content without reading it all. */
+  private static String identity(AssetContent content, BuildAssetSpec spec, Lookups lookups) {
+    if (content instanceof AssetContent.Bytes bytes) {
+      return "sha256:" + Fingerprint.sha256Hex(bytes.data());
+    }
+    if (content instanceof AssetContent.Url url) {
+      return "url:" + url.url() + "#" + (spec.sha256() == null ? "" : spec.sha256());
+    }
+    var s3 = spec.source().s3();
+    return "s3:"
+        + s3.bucket()
+        + "/"
+        + s3.key()
+        + "?"
+        + (s3.versionId() == null ? "" : s3.versionId())
+        + "@"
+        + lookups.sourceEtag(s3);
+  }
+}

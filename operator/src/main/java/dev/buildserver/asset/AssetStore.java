@@ -1,0 +1,524 @@
+package dev.buildserver.asset;
+
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.OutboundHttp;
+import dev.buildserver.common.OutboundRefused;
+import jakarta.inject.Singleton;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.TaggingDirective;
+
+/**
+ * The one place that reads and writes asset objects in S3, for the reconciler, the CLI and the HTTP
+ * API. Content of unknown length is streamed in parts of {@link #PART_SIZE} bytes, so memory stays
+ * bounded whatever the size; a declared SHA-256 is checked before the object becomes visible (a
+ * mismatching multipart upload is aborted, never completed).
+ */
+@Singleton
+public class AssetStore {
+
+  /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
+  public static final int PART_SIZE = 8 * 1024 * 1024;
+
+  /** CopyObject's limit; larger copies would need UploadPartCopy. */
+  static final long MAX_COPY_SIZE = 5L * 1024 * 1024 * 1024;
+
+  private final AwsClients aws;
+  private final OutboundHttp http;
+
+  public AssetStore(AwsClients aws, OutboundHttp http) {
+    this.aws = aws;
+    this.http = http;
+  }
+
+  /** The region used when a resource or command names none. */
+  public String defaultRegion() {
+    return aws.defaultRegion();
+  }
+
+  /** Writes {@code content} as described by {@code write} and returns what S3 now holds. */
+  public StoredAsset put(AssetWrite write, AssetContent content) {
+    if (content instanceof AssetContent.Bytes bytes) {
+      return putBytes(write, bytes.data());
+    }
+    if (content instanceof AssetContent.S3Object object) {
+      return copy(write, object);
+    }
+    if (content instanceof AssetContent.Url url) {
+      OutboundHttp.Response response;
+      try {
+        response = http.get(url.url(), Map.of());
+      } catch (OutboundHttp.HttpStatusException e) {
+        throw new AssetProblem(
+            e.reason(), e.getMessage() + ": check spec.source.url", e.status() >= 500);
+      } catch (OutboundRefused e) {
+        throw new AssetProblem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
+      }
+      AssetWrite typed =
+          AssetWrite.DEFAULT_CONTENT_TYPE.equals(write.contentType())
+              ? withContentType(write, response.contentType().orElse(null))
+              : write;
+      try (InputStream in = response.body()) {
+        return putStream(typed, in);
+      } catch (IOException e) {
+        throw new AssetProblem(
+            "UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
+      }
+    }
+    AssetContent.Stream stream = (AssetContent.Stream) content;
+    try (InputStream in = stream.open().get()) {
+      return putStream(write, in);
+    } catch (IOException e) {
+      throw new AssetProblem(
+          "SourceUnreadable", "reading the content failed: " + e.getMessage(), false, e);
+    }
+  }
+
+  /** The object at bucket/key (optionally one version), or empty when there is none. */
+  public Optional<ObjectInfo> head(String region, String bucket, String key, String versionId) {
+    try {
+      HeadObjectResponse head =
+          s3(region).headObject(b -> b.bucket(bucket).key(key).versionId(blankToNull(versionId)));
+      return Optional.of(
+          new ObjectInfo(
+              unquote(head.eTag()),
+              head.versionId(),
+              head.contentLength() == null ? 0 : head.contentLength(),
+              head.contentType(),
+              head.lastModified(),
+              head.metadata()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw problem(e, "HeadObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    }
+  }
+
+  /** Deletes the object; a missing object or bucket is not an error. */
+  public void delete(String region, String bucket, String key) {
+    try {
+      s3(region).deleteObject(b -> b.bucket(bucket).key(key));
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw problem(e, "DeleteObject", location(bucket, key));
+      }
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    }
+  }
+
+  /** Copies the object's bytes to {@code out}. */
+  public void get(String region, String bucket, String key, OutputStream out) {
+    try {
+      s3(region).getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new AssetProblem("NotFound", location(bucket, key) + " does not exist", false, e);
+      }
+      throw problem(e, "GetObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    }
+  }
+
+  /** One object of a listing. */
+  public record Listed(String key, long size, String etag, Instant lastModified) {}
+
+  /** Every object under {@code prefix}, in key order. */
+  public List<Listed> list(String region, String bucket, String prefix) {
+    try {
+      List<Listed> result = new ArrayList<>();
+      s3(region)
+          .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blankToNull(prefix)))
+          .contents()
+          .forEach(
+              o -> result.add(new Listed(o.key(), o.size(), unquote(o.eTag()), o.lastModified())));
+      return result;
+    } catch (S3Exception e) {
+      throw problem(e, "ListObjectsV2", "s3://" + bucket);
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    }
+  }
+
+  private StoredAsset putBytes(AssetWrite write, byte[] data) {
+    String sha256 = Fingerprint.sha256Hex(data);
+    verify(write, sha256);
+    Map<String, String> metadata = new HashMap<>(write.metadata());
+    metadata.put(ObjectOwner.SHA256, sha256);
+    var response =
+        withBucket(
+            write,
+            "PutObject",
+            () ->
+                s3(write.region())
+                    .putObject(
+                        b ->
+                            b.bucket(write.bucket())
+                                .key(write.key())
+                                .contentType(write.contentType())
+                                .metadata(metadata)
+                                .tagging(tagging(write.tags())),
+                        RequestBody.fromBytes(data)));
+    return stored(write, unquote(response.eTag()), response.versionId(), data.length, sha256);
+  }
+
+  private StoredAsset putStream(AssetWrite write, InputStream in) throws IOException {
+    byte[] buffer = new byte[PART_SIZE];
+    int first = in.readNBytes(buffer, 0, PART_SIZE);
+    if (first < PART_SIZE) {
+      return putBytes(write, java.util.Arrays.copyOf(buffer, first));
+    }
+    return multipart(write, buffer, in);
+  }
+
+  private StoredAsset multipart(AssetWrite write, byte[] buffer, InputStream in)
+      throws IOException {
+    S3Client s3 = s3(write.region());
+    Map<String, String> metadata = new HashMap<>(write.metadata());
+    if (write.expectedSha256() != null) {
+      metadata.put(ObjectOwner.SHA256, write.expectedSha256());
+    }
+    String uploadId =
+        withBucket(
+                write,
+                "CreateMultipartUpload",
+                () ->
+                    s3.createMultipartUpload(
+                        b ->
+                            b.bucket(write.bucket())
+                                .key(write.key())
+                                .contentType(write.contentType())
+                                .metadata(metadata)
+                                .tagging(tagging(write.tags()))))
+            .uploadId();
+    boolean completed = false;
+    try {
+      MessageDigest digest = Fingerprint.sha256();
+      List<CompletedPart> parts = new ArrayList<>();
+      long size = 0;
+      int length = PART_SIZE;
+      for (int part = 1; length > 0; part++) {
+        digest.update(buffer, 0, length);
+        size += length;
+        int number = part;
+        int partLength = length;
+        var response =
+            s3.uploadPart(
+                b ->
+                    b.bucket(write.bucket())
+                        .key(write.key())
+                        .uploadId(uploadId)
+                        .partNumber(number)
+                        .contentLength((long) partLength),
+                RequestBody.fromInputStream(
+                    new ByteArrayInputStream(buffer, 0, partLength), partLength));
+        parts.add(CompletedPart.builder().partNumber(number).eTag(response.eTag()).build());
+        length = in.readNBytes(buffer, 0, PART_SIZE);
+      }
+      String sha256 = HexFormat.of().formatHex(digest.digest());
+      verify(write, sha256);
+      var done =
+          s3.completeMultipartUpload(
+              b ->
+                  b.bucket(write.bucket())
+                      .key(write.key())
+                      .uploadId(uploadId)
+                      .multipartUpload(m -> m.parts(parts)));
+      completed = true;
+      return stored(write, unquote(done.eTag()), done.versionId(), size, sha256);
+    } catch (OutboundHttp.BodyTooLargeException e) {
+      throw new AssetProblem(e.refusal().reason(), e.refusal().getMessage(), false, e);
+    } catch (S3Exception e) {
+      throw problem(e, "UploadPart", write.location());
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    } finally {
+      if (!completed) {
+        abortQuietly(s3, write, uploadId);
+      }
+    }
+  }
+
+  private StoredAsset copy(AssetWrite write, AssetContent.S3Object source) {
+    String from = location(source.bucket(), source.key());
+    ObjectInfo info =
+        head(write.region(), source.bucket(), source.key(), source.versionId())
+            .orElseThrow(
+                () ->
+                    new AssetProblem(
+                        "SourceNotFound", from + " does not exist: check spec.source.s3", false));
+    if (info.size() > MAX_COPY_SIZE) {
+      throw new AssetProblem(
+          "SourceTooLarge",
+          from + " is larger than 5 GiB, which server-side copies do not support yet",
+          false);
+    }
+    String sha256 = info.metadata().get(ObjectOwner.SHA256);
+    if (write.expectedSha256() != null) {
+      sha256 = digestOf(write.region(), source);
+      verify(write, sha256);
+    }
+    Map<String, String> metadata = new HashMap<>(write.metadata());
+    if (sha256 != null) {
+      metadata.put(ObjectOwner.SHA256, sha256);
+    }
+    String contentType =
+        AssetWrite.DEFAULT_CONTENT_TYPE.equals(write.contentType()) && info.contentType() != null
+            ? info.contentType()
+            : write.contentType();
+    var response =
+        withBucket(
+            write,
+            "CopyObject",
+            () ->
+                s3(write.region())
+                    .copyObject(
+                        b ->
+                            b.sourceBucket(source.bucket())
+                                .sourceKey(source.key())
+                                .sourceVersionId(blankToNull(source.versionId()))
+                                .destinationBucket(write.bucket())
+                                .destinationKey(write.key())
+                                .metadataDirective(MetadataDirective.REPLACE)
+                                .metadata(metadata)
+                                .contentType(contentType)
+                                .taggingDirective(TaggingDirective.REPLACE)
+                                .tagging(tagging(write.tags()))));
+    return stored(
+        withContentType(write, contentType),
+        unquote(response.copyObjectResult().eTag()),
+        response.versionId(),
+        info.size(),
+        sha256);
+  }
+
+  /** Streams the source object through SHA-256 without keeping it. */
+  private String digestOf(String region, AssetContent.S3Object source) {
+    MessageDigest digest = Fingerprint.sha256();
+    try (var in =
+        s3(region)
+            .getObject(
+                b ->
+                    b.bucket(source.bucket())
+                        .key(source.key())
+                        .versionId(blankToNull(source.versionId())))) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (S3Exception e) {
+      throw problem(e, "GetObject", location(source.bucket(), source.key()));
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void verify(AssetWrite write, String actual) {
+    if (write.expectedSha256() != null && !write.expectedSha256().equalsIgnoreCase(actual)) {
+      throw new AssetProblem(
+          "ChecksumMismatch",
+          "the content's sha256 is "
+              + actual
+              + " but spec.sha256 is "
+              + write.expectedSha256()
+              + ": nothing was uploaded; fix the source or the expected digest",
+          false);
+    }
+  }
+
+  /** Runs the first write to a bucket, creating the bucket when it is missing and allowed. */
+  private <T> T withBucket(AssetWrite write, String action, Supplier<T> operation) {
+    try {
+      return operation.get();
+    } catch (S3Exception e) {
+      if (!"NoSuchBucket".equals(code(e))) {
+        throw problem(e, action, write.location());
+      }
+      if (!write.createBucket()) {
+        throw new AssetProblem(
+            "BucketNotFound",
+            "bucket "
+                + write.bucket()
+                + " does not exist in "
+                + region(write.region())
+                + ": create it, or set spec.createBucket: true",
+            false,
+            e);
+      }
+      createBucket(write);
+      try {
+        return operation.get();
+      } catch (S3Exception again) {
+        throw problem(again, action, write.location());
+      }
+    } catch (SdkClientException e) {
+      throw unreachable(e);
+    }
+  }
+
+  private void createBucket(AssetWrite write) {
+    String region = region(write.region());
+    try {
+      s3(region)
+          .createBucket(
+              b -> {
+                b.bucket(write.bucket());
+                if (!"us-east-1".equals(region)) {
+                  b.createBucketConfiguration(c -> c.locationConstraint(region));
+                }
+              });
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // created meanwhile: fine
+    } catch (S3Exception e) {
+      throw problem(e, "CreateBucket", "s3://" + write.bucket());
+    }
+  }
+
+  /** Maps an S3 error to a condition reason and a message saying what to change. */
+  static AssetProblem problem(S3Exception e, String action, String location) {
+    String code = code(e);
+    String detail =
+        code
+            + (e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
+                ? ": " + e.awsErrorDetails().errorMessage()
+                : "");
+    if ("AccessDenied".equals(code) || e.statusCode() == 403) {
+      return new AssetProblem(
+          "AccessDenied",
+          "S3 denied "
+              + action
+              + " on "
+              + location
+              + " ("
+              + detail
+              + "): allow the operator's IAM role s3:"
+              + action.replace("HeadObject", "GetObject")
+              + " on it",
+          true,
+          e);
+    }
+    if ("NoSuchBucket".equals(code)) {
+      return new AssetProblem("BucketNotFound", location + ": the bucket does not exist", false, e);
+    }
+    if ("InvalidBucketName".equals(code)) {
+      return new AssetProblem(
+          "InvalidBucketName", location + ": S3 refuses the bucket name", false, e);
+    }
+    if (e.statusCode() >= 500
+        || e.statusCode() == 429
+        || "SlowDown".equals(code)
+        || e.isThrottlingException()) {
+      return new AssetProblem(
+          "S3Unavailable",
+          "S3 failed " + action + " on " + location + " (" + detail + "); retrying",
+          true,
+          e);
+    }
+    return new AssetProblem(
+        "S3Error", "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
+  }
+
+  private static AssetProblem unreachable(SdkClientException e) {
+    return new AssetProblem(
+        "S3Unreachable", "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
+  }
+
+  private static String code(S3Exception e) {
+    return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+  }
+
+  private void abortQuietly(S3Client s3, AssetWrite write, String uploadId) {
+    try {
+      s3.abortMultipartUpload(b -> b.bucket(write.bucket()).key(write.key()).uploadId(uploadId));
+    } catch (RuntimeException ignored) {
+      // the bucket's lifecycle rule for incomplete uploads is the last resort
+    }
+  }
+
+  private StoredAsset stored(
+      AssetWrite write, String etag, String versionId, long size, String sha256) {
+    return new StoredAsset(
+        write.bucket(),
+        write.key(),
+        write.location(),
+        etag,
+        versionId,
+        size,
+        sha256,
+        write.contentType());
+  }
+
+  private static AssetWrite withContentType(AssetWrite write, String contentType) {
+    return new AssetWrite(
+        write.bucket(),
+        write.key(),
+        write.region(),
+        contentType,
+        write.metadata(),
+        write.tags(),
+        write.expectedSha256(),
+        write.createBucket());
+  }
+
+  private S3Client s3(String region) {
+    return aws.s3(region);
+  }
+
+  private String region(String region) {
+    return region == null || region.isBlank() ? aws.defaultRegion() : region;
+  }
+
+  static String tagging(Map<String, String> tags) {
+    if (tags.isEmpty()) {
+      return null;
+    }
+    return tags.entrySet().stream()
+        .map(t -> encode(t.getKey()) + "=" + encode(t.getValue()))
+        .collect(Collectors.joining("&"));
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String unquote(String etag) {
+    return etag == null ? null : etag.replace("\"", "");
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  static String location(String bucket, String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+}

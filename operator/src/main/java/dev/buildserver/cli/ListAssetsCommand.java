@@ -1,0 +1,49 @@
+package dev.buildserver.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.asset.AssetStore;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code builder list-assets}: one line (or JSON entry) per object. */
+@Command(
+    name = "list-assets",
+    mixinStandardHelpOptions = true,
+    description = "List the objects of a bucket.")
+public class ListAssetsCommand implements Callable<Integer> {
+
+  @Option(names = "--bucket", required = true, description = "Bucket.")
+  String bucket;
+
+  @Option(names = "--prefix", description = "Only keys starting with this.")
+  String prefix;
+
+  @Option(names = "--region", description = "Bucket region (default: AWS_REGION).")
+  String region;
+
+  @Option(
+      names = "--output",
+      defaultValue = "table",
+      description = "table or json (default table).")
+  String output;
+
+  @Inject AssetStore store;
+  @Inject ObjectMapper json;
+
+  @Override
+  public Integer call() throws IOException {
+    var objects = store.list(region, bucket, prefix);
+    if ("json".equals(output)) {
+      System.out.println(json.writeValueAsString(objects));
+      return 0;
+    }
+    System.out.printf("%-60s %12s  %-34s  %s%n", "KEY", "SIZE", "ETAG", "LAST MODIFIED");
+    for (var o : objects) {
+      System.out.printf("%-60s %12d  %-34s  %s%n", o.key(), o.size(), o.etag(), o.lastModified());
+    }
+    return 0;
+  }
+}

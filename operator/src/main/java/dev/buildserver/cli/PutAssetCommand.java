@@ -1,0 +1,101 @@
+package dev.buildserver.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.asset.AssetContent;
+import dev.buildserver.asset.AssetPlan;
+import dev.buildserver.asset.AssetStore;
+import dev.buildserver.asset.AssetWrite;
+import dev.buildserver.asset.StoredAsset;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code builder put-asset}: writes a file, a URL's body or stdin to S3 and prints the result. */
+@Command(
+    name = "put-asset",
+    mixinStandardHelpOptions = true,
+    description =
+        "Put an artifact into S3 and print {bucket, key, location, etag, versionId, size, sha256, contentType} as JSON.")
+public class PutAssetCommand implements Callable<Integer> {
+
+  @Option(names = "--bucket", required = true, description = "Target bucket.")
+  String bucket;
+
+  @Option(names = "--key", required = true, description = "Target object key.")
+  String key;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  static class Source {
+    @Option(names = "--file", description = "Upload this file.")
+    Path file;
+
+    @Option(names = "--url", description = "Download this http(s) URL and stream it to S3.")
+    String url;
+
+    @Option(names = "--stdin", description = "Upload standard input.")
+    boolean stdin;
+  }
+
+  @Option(names = "--content-type", description = "Content-Type stored with the object.")
+  String contentType;
+
+  @Option(names = "--create-bucket", description = "Create the bucket when it does not exist.")
+  boolean createBucket;
+
+  @Option(
+      names = "--sha256",
+      description = "Expected SHA-256 (hex); mismatching content is not uploaded.")
+  String sha256;
+
+  @Option(names = "--region", description = "Bucket region (default: AWS_REGION).")
+  String region;
+
+  @Inject AssetStore store;
+  @Inject ObjectMapper json;
+
+  @Override
+  public Integer call() throws IOException {
+    AssetPlan.checkTarget(bucket, key);
+    AssetContent content;
+    if (source.file != null) {
+      if (!Files.isReadable(source.file)) {
+        throw new dev.buildserver.Main.CliException("cannot read " + source.file, 2);
+      }
+      content = new AssetContent.Stream(() -> open(source.file));
+    } else if (source.url != null) {
+      content = new AssetContent.Url(source.url);
+    } else {
+      content = new AssetContent.Stream(() -> System.in);
+    }
+    AssetWrite write =
+        new AssetWrite(
+            bucket,
+            key,
+            region,
+            contentType,
+            Map.of(),
+            Map.of(),
+            sha256 == null ? null : sha256.toLowerCase(java.util.Locale.ROOT),
+            createBucket);
+    StoredAsset stored = store.put(write, content);
+    System.out.println(json.writeValueAsString(stored));
+    return 0;
+  }
+
+  private static java.io.InputStream open(Path file) {
+    try {
+      return Files.newInputStream(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

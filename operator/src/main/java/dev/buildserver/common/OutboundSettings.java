@@ -1,0 +1,63 @@
+package dev.buildserver.common;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Rules for outbound HTTP fetches (a BuildAsset {@code url} source, ledger pages), under {@code
+ * buildserver.outbound}. Link-local targets (cloud metadata) are always refused.
+ */
+@ConfigurationProperties("buildserver.outbound")
+public class OutboundSettings {
+
+  private List<String> allowHosts = List.of();
+  private List<String> denyHosts = List.of();
+  private long maxBytes = 5L * 1024 * 1024 * 1024;
+  private Duration connectTimeout = Duration.ofSeconds(10);
+  private Duration readTimeout = Duration.ofSeconds(60);
+
+  /** When not empty, only these hosts (exact, or {@code *.suffix}) may be fetched from. */
+  public List<String> getAllowHosts() {
+    return allowHosts;
+  }
+
+  public void setAllowHosts(List<String> allowHosts) {
+    this.allowHosts = allowHosts == null ? List.of() : List.copyOf(allowHosts);
+  }
+
+  /** Hosts (exact, or {@code *.suffix}) never fetched from. */
+  public List<String> getDenyHosts() {
+    return denyHosts;
+  }
+
+  public void setDenyHosts(List<String> denyHosts) {
+    this.denyHosts = denyHosts == null ? List.of() : List.copyOf(denyHosts);
+  }
+
+  /** The largest body read from one fetch, in bytes (default 5 GiB, S3's single-copy limit). */
+  public long getMaxBytes() {
+    return maxBytes;
+  }
+
+  public void setMaxBytes(long maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+
+  public Duration getConnectTimeout() {
+    return connectTimeout;
+  }
+
+  public void setConnectTimeout(Duration connectTimeout) {
+    this.connectTimeout = connectTimeout;
+  }
+
+  /** How long to wait for the response headers of one request. */
+  public Duration getReadTimeout() {
+    return readTimeout;
+  }
+
+  public void setReadTimeout(Duration readTimeout) {
+    this.readTimeout = readTimeout;
+  }
+}
