@@ -188,7 +188,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
 
   private static byte[] decode(String base64, String what) {
     try {
-      return Base64.getMimeDecoder().decode(base64);
+      return Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new AssetProblem(
           "InvalidSource", what + " is not valid base64: " + e.getMessage(), false);

@@ -18,8 +18,9 @@ public class OutboundGuard {
     List<InetAddress> resolve(String host) throws UnknownHostException;
   }
 
+  /** fd00:ec2::254, the IPv6 address of the EC2 metadata service. */
   private static final byte[] EC2_METADATA_V6 = {
-    (byte) 0xfd, 0, 0, 0, 0, (byte) 0xec, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0x54
+    (byte) 0xfd, 0x00, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54
   };
 
   private final List<String> allowHosts;
