@@ -41,8 +41,9 @@ run: tools build ## run the operator: on the cluster in your kubeconfig, else on
 demo: tools build ## start the local stack, apply every example, show the results, stop
 	@hack/local-stack.sh demo
 
-bench: tools ## benchmarks (kept out of make test)
-	$(MVN) $(MVN_FLAGS) test -Dgroups=bench -DexcludedGroups= -Dsurefire.failIfNoSpecifiedTests=false
+bench: tools ## benchmarks (kept out of make test); results in operator/target/bench/
+	$(MVN) $(MVN_FLAGS) test -Dsurefire.groups=bench -Dsurefire.excludedGroups=none
+	@cat operator/target/bench/*.txt
 
 clean: ## remove build output and the local stack's state
 	$(MVN) $(MVN_FLAGS) -q clean

@@ -3,6 +3,7 @@ package dev.buildserver.asset;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.OutboundRefused;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,6 +20,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -44,11 +51,25 @@ public class AssetStore {
   /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
 
+  /**
+   * Parts of one upload sent at once while the next part is read and hashed; memory per upload is
+   * (this + 1) x PART_SIZE.
+   */
+  static final int PARTS_IN_FLIGHT = 2;
+
   /** CopyObject's limit; larger copies would need UploadPartCopy. */
   static final long MAX_COPY_SIZE = 5L * 1024 * 1024 * 1024;
 
   private final AwsClients aws;
   private final OutboundHttp http;
+  private final ExecutorService partUploads =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "s3-part-upload");
+            t.setDaemon(true);
+            return t;
+          });
 
   public AssetStore(AwsClients aws, OutboundHttp http) {
     this.aws = aws;
@@ -220,28 +241,27 @@ public class AssetStore {
                                 .tagging(tagging(write.tags()))))
             .uploadId();
     boolean completed = false;
+    List<Future<CompletedPart>> uploads = new ArrayList<>();
     try {
       MessageDigest digest = Fingerprint.sha256();
-      List<CompletedPart> parts = new ArrayList<>();
+      BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PARTS_IN_FLIGHT + 1);
+      for (int i = 0; i < PARTS_IN_FLIGHT; i++) {
+        free.add(new byte[PART_SIZE]);
+      }
       long size = 0;
+      byte[] current = buffer;
       int length = PART_SIZE;
       for (int part = 1; length > 0; part++) {
-        digest.update(buffer, 0, length);
+        digest.update(current, 0, length);
         size += length;
-        int number = part;
-        int partLength = length;
-        var response =
-            s3.uploadPart(
-                b ->
-                    b.bucket(write.bucket())
-                        .key(write.key())
-                        .uploadId(uploadId)
-                        .partNumber(number)
-                        .contentLength((long) partLength),
-                RequestBody.fromInputStream(
-                    new ByteArrayInputStream(buffer, 0, partLength), partLength));
-        parts.add(CompletedPart.builder().partNumber(number).eTag(response.eTag()).build());
-        length = in.readNBytes(buffer, 0, PART_SIZE);
+        uploads.add(uploadPart(s3, write, uploadId, part, current, length, free));
+        current = free.take(); // waits while PARTS_IN_FLIGHT parts are uploading: bounded memory
+        failFast(uploads);
+        length = in.readNBytes(current, 0, PART_SIZE);
+      }
+      List<CompletedPart> parts = new ArrayList<>();
+      for (Future<CompletedPart> upload : uploads) {
+        parts.add(upload.get());
       }
       String sha256 = HexFormat.of().formatHex(digest.digest());
       verify(write, sha256);
@@ -256,15 +276,77 @@ public class AssetStore {
       return stored(write, unquote(done.eTag()), done.versionId(), size, sha256);
     } catch (OutboundHttp.BodyTooLargeException e) {
       throw new AssetProblem(e.refusal().reason(), e.refusal().getMessage(), false, e);
-    } catch (S3Exception e) {
-      throw problem(e, "UploadPart", write.location());
-    } catch (SdkClientException e) {
-      throw unreachable(e);
+    } catch (ExecutionException e) {
+      throw partFailure(e.getCause(), write);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssetProblem(
+          "Interrupted", "the upload of " + write.location() + " was interrupted", true, e);
+    } catch (RuntimeException e) {
+      throw partFailure(e, write);
     } finally {
       if (!completed) {
+        uploads.forEach(u -> u.cancel(true));
         abortQuietly(s3, write, uploadId);
       }
     }
+  }
+
+  /** Uploads one part in the background and hands its buffer back when done. */
+  private Future<CompletedPart> uploadPart(
+      S3Client s3,
+      AssetWrite write,
+      String uploadId,
+      int number,
+      byte[] data,
+      int length,
+      BlockingQueue<byte[]> free) {
+    return partUploads.submit(
+        () -> {
+          try {
+            var response =
+                s3.uploadPart(
+                    b ->
+                        b.bucket(write.bucket())
+                            .key(write.key())
+                            .uploadId(uploadId)
+                            .partNumber(number)
+                            .contentLength((long) length),
+                    RequestBody.fromInputStream(new ByteArrayInputStream(data, 0, length), length));
+            return CompletedPart.builder().partNumber(number).eTag(response.eTag()).build();
+          } finally {
+            free.add(data);
+          }
+        });
+  }
+
+  /** Stops reading the source as soon as one part has failed. */
+  private static void failFast(List<Future<CompletedPart>> uploads)
+      throws ExecutionException, InterruptedException {
+    for (Future<CompletedPart> upload : uploads) {
+      if (upload.isDone()) {
+        upload.get();
+      }
+    }
+  }
+
+  private static AssetProblem partFailure(Throwable cause, AssetWrite write) {
+    if (cause instanceof AssetProblem problem) {
+      return problem;
+    }
+    if (cause instanceof S3Exception e) {
+      return problem(e, "UploadPart", write.location());
+    }
+    if (cause instanceof SdkClientException e) {
+      return unreachable(e);
+    }
+    return new AssetProblem(
+        "UploadFailed", "uploading " + write.location() + " failed: " + cause, true, cause);
+  }
+
+  @PreDestroy
+  void shutdown() {
+    partUploads.shutdownNow();
   }
 
   private StoredAsset copy(AssetWrite write, AssetContent.S3Object source) {

@@ -34,10 +34,16 @@ public final class BuilderProcess implements AutoCloseable {
   /** Starts {@code builder <args>} with the given environment added to this one's. */
   public static BuilderProcess start(
       String name, int port, Map<String, String> env, String... args) {
+    return start(name, port, env, List.of("-Xmx256m"), args);
+  }
+
+  /** Starts {@code builder <args>} with JVM options such as a heap limit. */
+  public static BuilderProcess start(
+      String name, int port, Map<String, String> env, List<String> jvmOptions, String... args) {
     Path log = Path.of("target", name + ".log").toAbsolutePath();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.buildserver.Main");
@@ -58,8 +64,15 @@ public final class BuilderProcess implements AutoCloseable {
 
   /** Runs {@code builder <args>} to its end (at most two minutes), feeding {@code stdin}. */
   public static Result run(Map<String, String> env, byte[] stdin, String... args) {
+    return run(env, List.of(), stdin, args);
+  }
+
+  /** Runs {@code builder <args>} to its end with extra JVM options. */
+  public static Result run(
+      Map<String, String> env, List<String> jvmOptions, byte[] stdin, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.buildserver.Main");
