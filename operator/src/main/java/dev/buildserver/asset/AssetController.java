@@ -1,5 +1,6 @@
 package dev.buildserver.asset;
 
+import dev.buildserver.common.Problem;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -69,14 +70,14 @@ public class AssetController {
       @Nullable @QueryValue String prefix,
       @Nullable @QueryValue String region) {
     if (bucket == null || bucket.isBlank()) {
-      throw new AssetProblem("InvalidBucketName", "the query parameter bucket is required", false);
+      throw new Problem("InvalidBucketName", "the query parameter bucket is required", false);
     }
     return store.list(region, bucket, prefix);
   }
 
-  /** Every AssetProblem becomes a JSON error with a status that says whose fault it is. */
-  @Error(exception = AssetProblem.class)
-  public HttpResponse<Map<String, String>> problem(AssetProblem problem) {
+  /** Every Problem becomes a JSON error with a status that says whose fault it is. */
+  @Error(exception = Problem.class)
+  public HttpResponse<Map<String, String>> problem(Problem problem) {
     HttpStatus status =
         switch (problem.reason()) {
           case "BucketNotFound", "NotFound", "SourceNotFound" -> HttpStatus.NOT_FOUND;

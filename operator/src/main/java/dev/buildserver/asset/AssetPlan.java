@@ -1,6 +1,7 @@
 package dev.buildserver.asset;
 
 import dev.buildserver.common.KeyReference;
+import dev.buildserver.common.Problem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
 
     Optional<Secret> secret(String name);
 
-    /** The ETag of the object an {@code s3} source names; a missing object is an AssetProblem. */
+    /** The ETag of the object an {@code s3} source names; a missing object is an Problem. */
     String sourceEtag(BuildAssetSource.S3ObjectSource source);
   }
 
@@ -55,7 +56,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
   /** Refuses a bucket name S3 would refuse and an empty key, before any call to S3. */
   public static void checkTarget(String bucket, String key) {
     if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
-      throw new AssetProblem(
+      throw new Problem(
           "InvalidBucketName",
           "bucket '"
               + (bucket == null ? "" : bucket)
@@ -63,11 +64,11 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
           false);
     }
     if (key == null || key.isEmpty()) {
-      throw new AssetProblem(
+      throw new Problem(
           "InvalidKey", "the object key is empty: set a key such as releases/app.tar.gz", false);
     }
     if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
-      throw new AssetProblem("InvalidKey", "the object key is longer than S3's 1024 bytes", false);
+      throw new Problem("InvalidKey", "the object key is longer than S3's 1024 bytes", false);
     }
   }
 
@@ -77,7 +78,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
     }
     for (String key : metadata.keySet()) {
       if (key.toLowerCase(java.util.Locale.ROOT).startsWith(ObjectOwner.PREFIX)) {
-        throw new AssetProblem(
+        throw new Problem(
             "InvalidMetadata",
             "spec.metadata key '"
                 + key
@@ -100,7 +101,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
       if (source.s3() != null) set.add("s3");
     }
     if (set.size() != 1) {
-      throw new AssetProblem(
+      throw new Problem(
           "InvalidSource",
           "spec.source must set exactly one of inline, base64, configMapKeyRef, secretKeyRef, url, s3"
               + (set.isEmpty() ? "; it sets none" : "; it sets " + String.join(", ", set)),
@@ -131,7 +132,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
             .configMap(ref.name())
             .orElseThrow(
                 () ->
-                    new AssetProblem(
+                    new Problem(
                         "SourceNotFound",
                         "ConfigMap "
                             + ref.name()
@@ -155,7 +156,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
             .secret(ref.name())
             .orElseThrow(
                 () ->
-                    new AssetProblem(
+                    new Problem(
                         "SourceNotFound",
                         "Secret "
                             + ref.name()
@@ -169,11 +170,11 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
     return new AssetContent.Bytes(decode(data.get(ref.key()), "Secret data"));
   }
 
-  private static AssetProblem missingKey(
+  private static Problem missingKey(
       String kind, KeyReference ref, java.util.Set<String> keys, java.util.Set<String> binaryKeys) {
     var all = new java.util.TreeSet<>(keys);
     all.addAll(binaryKeys);
-    return new AssetProblem(
+    return new Problem(
         "SourceNotFound",
         kind
             + " "
@@ -190,8 +191,7 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
     try {
       return Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
-      throw new AssetProblem(
-          "InvalidSource", what + " is not valid base64: " + e.getMessage(), false);
+      throw new Problem("InvalidSource", what + " is not valid base64: " + e.getMessage(), false);
     }
   }
 

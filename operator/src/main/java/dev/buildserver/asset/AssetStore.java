@@ -3,6 +3,7 @@ package dev.buildserver.asset;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.OutboundRefused;
+import dev.buildserver.common.Problem;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.ByteArrayInputStream;
@@ -94,10 +95,10 @@ public class AssetStore {
       try {
         response = http.get(url.url(), Map.of());
       } catch (OutboundHttp.HttpStatusException e) {
-        throw new AssetProblem(
+        throw new Problem(
             e.reason(), e.getMessage() + ": check spec.source.url", e.status() >= 500);
       } catch (OutboundRefused e) {
-        throw new AssetProblem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
+        throw new Problem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
       }
       AssetWrite typed =
           AssetWrite.DEFAULT_CONTENT_TYPE.equals(write.contentType())
@@ -106,15 +107,14 @@ public class AssetStore {
       try (InputStream in = response.body()) {
         return putStream(typed, in);
       } catch (IOException e) {
-        throw new AssetProblem(
-            "UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
+        throw new Problem("UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
       }
     }
     AssetContent.Stream stream = (AssetContent.Stream) content;
     try (InputStream in = stream.open().get()) {
       return putStream(write, in);
     } catch (IOException e) {
-      throw new AssetProblem(
+      throw new Problem(
           "SourceUnreadable", "reading the content failed: " + e.getMessage(), false, e);
     }
   }
@@ -161,7 +161,7 @@ public class AssetStore {
       s3(region).getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
-        throw new AssetProblem("NotFound", location(bucket, key) + " does not exist", false, e);
+        throw new Problem("NotFound", location(bucket, key) + " does not exist", false, e);
       }
       throw problem(e, "GetObject", location(bucket, key));
     } catch (SdkClientException e) {
@@ -275,12 +275,12 @@ public class AssetStore {
       completed = true;
       return stored(write, unquote(done.eTag()), done.versionId(), size, sha256);
     } catch (OutboundHttp.BodyTooLargeException e) {
-      throw new AssetProblem(e.refusal().reason(), e.refusal().getMessage(), false, e);
+      throw new Problem(e.refusal().reason(), e.refusal().getMessage(), false, e);
     } catch (ExecutionException e) {
       throw partFailure(e.getCause(), write);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AssetProblem(
+      throw new Problem(
           "Interrupted", "the upload of " + write.location() + " was interrupted", true, e);
     } catch (RuntimeException e) {
       throw partFailure(e, write);
@@ -330,8 +330,8 @@ public class AssetStore {
     }
   }
 
-  private static AssetProblem partFailure(Throwable cause, AssetWrite write) {
-    if (cause instanceof AssetProblem problem) {
+  private static Problem partFailure(Throwable cause, AssetWrite write) {
+    if (cause instanceof Problem problem) {
       return problem;
     }
     if (cause instanceof S3Exception e) {
@@ -340,7 +340,7 @@ public class AssetStore {
     if (cause instanceof SdkClientException e) {
       return unreachable(e);
     }
-    return new AssetProblem(
+    return new Problem(
         "UploadFailed", "uploading " + write.location() + " failed: " + cause, true, cause);
   }
 
@@ -355,10 +355,10 @@ public class AssetStore {
         head(write.region(), source.bucket(), source.key(), source.versionId())
             .orElseThrow(
                 () ->
-                    new AssetProblem(
+                    new Problem(
                         "SourceNotFound", from + " does not exist: check spec.source.s3", false));
     if (info.size() > MAX_COPY_SIZE) {
-      throw new AssetProblem(
+      throw new Problem(
           "SourceTooLarge",
           from + " is larger than 5 GiB, which server-side copies do not support yet",
           false);
@@ -426,7 +426,7 @@ public class AssetStore {
 
   private static void verify(AssetWrite write, String actual) {
     if (write.expectedSha256() != null && !write.expectedSha256().equalsIgnoreCase(actual)) {
-      throw new AssetProblem(
+      throw new Problem(
           "ChecksumMismatch",
           "the content's sha256 is "
               + actual
@@ -446,7 +446,7 @@ public class AssetStore {
         throw problem(e, action, write.location());
       }
       if (!write.createBucket()) {
-        throw new AssetProblem(
+        throw new Problem(
             "BucketNotFound",
             "bucket "
                 + write.bucket()
@@ -486,7 +486,7 @@ public class AssetStore {
   }
 
   /** Maps an S3 error to a condition reason and a message saying what to change. */
-  static AssetProblem problem(S3Exception e, String action, String location) {
+  static Problem problem(S3Exception e, String action, String location) {
     String code = code(e);
     String detail =
         code
@@ -494,7 +494,7 @@ public class AssetStore {
                 ? ": " + e.awsErrorDetails().errorMessage()
                 : "");
     if ("AccessDenied".equals(code) || e.statusCode() == 403) {
-      return new AssetProblem(
+      return new Problem(
           "AccessDenied",
           "S3 denied "
               + action
@@ -509,28 +509,27 @@ public class AssetStore {
           e);
     }
     if ("NoSuchBucket".equals(code)) {
-      return new AssetProblem("BucketNotFound", location + ": the bucket does not exist", false, e);
+      return new Problem("BucketNotFound", location + ": the bucket does not exist", false, e);
     }
     if ("InvalidBucketName".equals(code)) {
-      return new AssetProblem(
-          "InvalidBucketName", location + ": S3 refuses the bucket name", false, e);
+      return new Problem("InvalidBucketName", location + ": S3 refuses the bucket name", false, e);
     }
     if (e.statusCode() >= 500
         || e.statusCode() == 429
         || "SlowDown".equals(code)
         || e.isThrottlingException()) {
-      return new AssetProblem(
+      return new Problem(
           "S3Unavailable",
           "S3 failed " + action + " on " + location + " (" + detail + "); retrying",
           true,
           e);
     }
-    return new AssetProblem(
+    return new Problem(
         "S3Error", "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
   }
 
-  private static AssetProblem unreachable(SdkClientException e) {
-    return new AssetProblem(
+  private static Problem unreachable(SdkClientException e) {
+    return new Problem(
         "S3Unreachable", "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
   }
 

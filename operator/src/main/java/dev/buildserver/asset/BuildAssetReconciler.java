@@ -5,6 +5,7 @@ import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
+import dev.buildserver.common.Problem;
 import dev.buildserver.common.StatusRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -97,7 +98,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                         "Restored " + write.location() + ": " + why));
       }
       return status.record(asset, next, uploaded(next));
-    } catch (AssetProblem problem) {
+    } catch (Problem problem) {
       if (problem.retryable()) {
         throw problem; // recorded by updateErrorStatus, retried with backoff
       }
@@ -110,7 +111,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
   public ErrorStatusUpdateControl<BuildAsset> updateErrorStatus(
       BuildAsset asset, Context<BuildAsset> context, Exception e) {
     ConditionSpec condition =
-        AssetProblem.in(e)
+        Problem.in(e)
             .map(problem -> ConditionSpec.notReady(problem.reason(), problem.getMessage()))
             .orElseGet(
                 () -> ConditionSpec.notReady("ReconcileError", String.valueOf(e.getMessage())));
@@ -146,7 +147,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             "Retained",
             "Left " + location + " in place: this BuildAsset did not write it");
       }
-    } catch (AssetProblem problem) {
+    } catch (Problem problem) {
       if (problem.retryable()) {
         events.record(
             asset,
@@ -230,7 +231,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             .map(ObjectInfo::etag)
             .orElseThrow(
                 () ->
-                    new AssetProblem(
+                    new Problem(
                         "SourceNotFound",
                         AssetStore.location(source.bucket(), source.key())
                             + " does not exist: check spec.source.s3",

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       OperatorCommand.class,
       PutAssetCommand.class,
       GetAssetCommand.class,
-      ListAssetsCommand.class
+      ListAssetsCommand.class,
+      BalanceCommand.class
     })
 public class BuilderCommand {}

@@ -1,45 +1,253 @@
 package dev.buildserver.ledger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.buildserver.asset.AssetContent;
+import dev.buildserver.asset.AssetStore;
+import dev.buildserver.asset.AssetWrite;
+import dev.buildserver.asset.Fingerprint;
+import dev.buildserver.asset.ObjectOwner;
 import dev.buildserver.common.ConditionSpec;
+import dev.buildserver.common.Conditions;
+import dev.buildserver.common.Durations;
 import dev.buildserver.common.Finalizers;
+import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
+import dev.buildserver.common.Problem;
 import dev.buildserver.common.StatusRecorder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Reconciles BalanceReports. */
+/**
+ * Keeps a BalanceReport's status current: reads the ledger once per spec change (or every {@code
+ * refreshInterval}), writes status only when the report changed, and puts the full report into
+ * {@code output.s3}. A failed read keeps the last good report and marks it stale in {@code Ready}.
+ */
 @Singleton
 @ControllerConfiguration(name = "balancereport", finalizerName = Finalizers.NAME)
 public class BalanceReportReconciler implements Reconciler<BalanceReport>, Cleaner<BalanceReport> {
 
-  static final String NOT_IMPLEMENTED = "NotImplemented";
+  /** Days kept in status; the full series goes to output.s3. */
+  static final int STATUS_DAYS = 366;
 
+  private final BalanceService balances;
+  private final AssetStore store;
   private final StatusRecorder status;
+  private final Clock clock;
+  private final Map<String, Instant> lastRead = new ConcurrentHashMap<>();
 
-  public BalanceReportReconciler(StatusRecorder status) {
+  public BalanceReportReconciler(
+      BalanceService balances, AssetStore store, StatusRecorder status, Clock clock) {
+    this.balances = balances;
+    this.store = store;
     this.status = status;
+    this.clock = clock;
   }
 
   @Override
   public UpdateControl<BalanceReport> reconcile(
-      BalanceReport resource, Context<BalanceReport> context) {
-    ConditionSpec ready =
-        Pause.isPaused(resource)
-            ? Pause.condition()
-            : ConditionSpec.notReady(
-                NOT_IMPLEMENTED,
-                "Balance reports are not implemented in this version of the operator yet: the resource is"
-                    + " accepted and tracked, but nothing is done for it.");
-    return status.record(resource, status.editable(resource, BalanceReportStatus::new), ready);
+      BalanceReport report, Context<BalanceReport> context) {
+    BalanceReportStatus next = status.editable(report, BalanceReportStatus::new);
+    if (Pause.isPaused(report)) {
+      return status.record(report, next, Pause.condition());
+    }
+    Optional<Duration> refresh = Durations.parse(report.getSpec().refreshInterval());
+    Optional<Duration> wait = untilDue(report, refresh);
+    if (wait.isPresent()) {
+      UpdateControl<BalanceReport> nothing = UpdateControl.noUpdate();
+      return wait.get().isZero() ? nothing : nothing.rescheduleAfter(wait.get());
+    }
+    var spec = report.getSpec();
+    try {
+      BalanceReportData data =
+          balances.report(
+              spec.ledger().url(),
+              token(report, context),
+              new BalanceCalculator.Options(
+                  Boolean.TRUE.equals(spec.deduplicate()),
+                  Boolean.TRUE.equals(spec.includeEmptyDays())));
+      lastRead.put(report.getMetadata().getUid(), clock.instant());
+      ReportFormat.Summary summary = ReportFormat.summary(data);
+      String location = writeOutput(report, summary);
+      describe(next, summary, location);
+      var control =
+          status.record(
+              report,
+              next,
+              ConditionSpec.ready(
+                  "Synced",
+                  "Read "
+                      + summary.transactionCount()
+                      + " transactions on "
+                      + summary.pageCount()
+                      + " pages: total balance "
+                      + summary.totalBalance()));
+      return refresh.map(control::rescheduleAfter).orElse(control);
+    } catch (Problem problem) {
+      if (problem.retryable()) {
+        throw problem; // recorded by updateErrorStatus, retried with backoff
+      }
+      var control = status.record(report, next, failed(problem, next));
+      return refresh.map(control::rescheduleAfter).orElse(control);
+    }
   }
 
   @Override
-  public DeleteControl cleanup(BalanceReport resource, Context<BalanceReport> context) {
-    return DeleteControl.defaultDelete();
+  public ErrorStatusUpdateControl<BalanceReport> updateErrorStatus(
+      BalanceReport report, Context<BalanceReport> context, Exception e) {
+    BalanceReportStatus next = status.editable(report, BalanceReportStatus::new);
+    Problem problem =
+        Problem.in(e)
+            .orElseGet(() -> new Problem("ReconcileError", String.valueOf(e.getMessage()), true));
+    var update = status.record(report, next, failed(problem, next));
+    return update.isPatchStatus()
+        ? ErrorStatusUpdateControl.patchStatus(report)
+        : ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  @Override
+  public DeleteControl cleanup(BalanceReport report, Context<BalanceReport> context) {
+    lastRead.remove(report.getMetadata().getUid());
+    return DeleteControl.defaultDelete(); // the report object in S3 is kept
+  }
+
+  /**
+   * How long until the next read is due (zero: never, the report is computed once per spec change),
+   * or empty when a read is due now: after a spec change, after a failure, when refreshInterval has
+   * passed, or after an operator restart.
+   */
+  private Optional<Duration> untilDue(BalanceReport report, Optional<Duration> refresh) {
+    BalanceReportStatus current = report.getStatus();
+    boolean upToDate =
+        current != null
+            && Objects.equals(current.getObservedGeneration(), report.getMetadata().getGeneration())
+            && Conditions.find(current.getConditions(), ConditionSpec.READY)
+                .map(c -> "True".equals(c.getStatus()))
+                .orElse(false);
+    if (!upToDate) {
+      return Optional.empty();
+    }
+    if (refresh.isEmpty()) {
+      return Optional.of(Duration.ZERO); // computed once per spec change: nothing is due
+    }
+    Instant last = lastRead.get(report.getMetadata().getUid());
+    if (last == null) {
+      return Optional.empty();
+    }
+    Duration left = Duration.between(clock.instant(), last.plus(refresh.get()));
+    return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
+  }
+
+  private Optional<String> token(BalanceReport report, Context<BalanceReport> context) {
+    KeyReference ref = report.getSpec().ledger().authSecretRef();
+    if (ref == null) {
+      return Optional.empty();
+    }
+    Secret secret =
+        context
+            .getClient()
+            .secrets()
+            .inNamespace(report.getMetadata().getNamespace())
+            .withName(ref.name())
+            .get();
+    if (secret == null) {
+      throw new Problem(
+          "SecretNotFound",
+          "Secret "
+              + ref.name()
+              + " does not exist in this namespace: create it, or fix ledger.authSecretRef",
+          false);
+    }
+    String value = secret.getData() == null ? null : secret.getData().get(ref.key());
+    if (value == null) {
+      throw new Problem(
+          "SecretNotFound",
+          "Secret " + ref.name() + " has no key '" + ref.key() + "': fix ledger.authSecretRef.key",
+          false);
+    }
+    return Optional.of(
+        new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8).trim());
+  }
+
+  /** Writes the full report as JSON to output.s3 unless the object already holds it. */
+  private String writeOutput(BalanceReport report, ReportFormat.Summary summary) {
+    var output = report.getSpec().output();
+    if (output == null || output.s3() == null) {
+      return null;
+    }
+    byte[] json;
+    try {
+      json = Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    var s3 = output.s3();
+    String sha256 = Fingerprint.sha256Hex(json);
+    boolean same =
+        store
+            .head(null, s3.bucket(), s3.key(), null)
+            .map(o -> sha256.equals(o.metadata().get(ObjectOwner.SHA256)))
+            .orElse(false);
+    AssetWrite write =
+        new AssetWrite(
+            s3.bucket(), s3.key(), null, "application/json", Map.of(), Map.of(), null, false);
+    if (!same) {
+      store.put(write, new AssetContent.Bytes(json));
+    }
+    return write.location();
+  }
+
+  /** Fills the data fields; lastSyncTime moves only when the report changed. */
+  private void describe(BalanceReportStatus next, ReportFormat.Summary summary, String location) {
+    List<BalanceReportStatus.DailyBalance> days = summary.dailyBalances();
+    List<BalanceReportStatus.DailyBalance> latest =
+        days.size() > STATUS_DAYS ? days.subList(days.size() - STATUS_DAYS, days.size()) : days;
+    boolean changed =
+        !Objects.equals(next.getTotalBalance(), summary.totalBalance())
+            || !Objects.equals(next.getTransactionCount(), summary.transactionCount())
+            || !Objects.equals(next.getPageCount(), summary.pageCount())
+            || !Objects.equals(next.getFirstDate(), summary.firstDate())
+            || !Objects.equals(next.getLastDate(), summary.lastDate())
+            || !Objects.equals(next.getDailyBalances(), latest)
+            || !Objects.equals(next.getLedgerTotals(), summary.ledgerTotals())
+            || !Objects.equals(next.getReportLocation(), location);
+    next.setTotalBalance(summary.totalBalance());
+    next.setTransactionCount(summary.transactionCount());
+    next.setPageCount(summary.pageCount());
+    next.setFirstDate(summary.firstDate());
+    next.setLastDate(summary.lastDate());
+    next.setDailyBalances(List.copyOf(latest));
+    next.setLedgerTotals(summary.ledgerTotals());
+    next.setReportLocation(location);
+    if (changed || next.getLastSyncTime() == null) {
+      next.setLastSyncTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+  }
+
+  /** A failed read: the last good report stays, and the condition says it is stale. */
+  private static ConditionSpec failed(Problem problem, BalanceReportStatus kept) {
+    String stale =
+        kept.getLastSyncTime() == null
+            ? ""
+            : "; the report shown is the last good one, from " + kept.getLastSyncTime();
+    return ConditionSpec.notReady(problem.reason(), problem.getMessage() + stale);
   }
 }

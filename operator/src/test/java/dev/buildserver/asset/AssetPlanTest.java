@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.buildserver.common.KeyReference;
+import dev.buildserver.common.Problem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -176,7 +177,7 @@ class AssetPlanTest {
   void refusesBucketNamesAndKeysS3WouldRefuse() {
     for (String bucket : new String[] {"UPPER", "a", "under_score", "-start", "double..dot"}) {
       assertThatThrownBy(() -> AssetPlan.checkTarget(bucket, "k"))
-          .isInstanceOf(AssetProblem.class)
+          .isInstanceOf(Problem.class)
           .hasMessageContaining("not a valid S3 bucket name");
     }
     assertThatThrownBy(() -> AssetPlan.checkTarget("good-bucket", ""))
@@ -186,9 +187,9 @@ class AssetPlanTest {
 
   private static void assertProblem(BuildAsset asset, String reason, String message) {
     assertThatThrownBy(() -> AssetPlan.of(asset, "r", LOOKUPS))
-        .isInstanceOf(AssetProblem.class)
+        .isInstanceOf(Problem.class)
         .hasMessageContaining(message)
-        .satisfies(e -> assertThat(((AssetProblem) e).reason()).isEqualTo(reason))
-        .satisfies(e -> assertThat(((AssetProblem) e).retryable()).isFalse());
+        .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo(reason))
+        .satisfies(e -> assertThat(((Problem) e).retryable()).isFalse());
   }
 }

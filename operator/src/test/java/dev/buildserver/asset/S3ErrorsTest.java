@@ -2,6 +2,7 @@ package dev.buildserver.asset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.buildserver.common.Problem;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -9,7 +10,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /** How S3 errors become condition reasons, and which are retried. */
 class S3ErrorsTest {
 
-  private static AssetProblem map(int status, String code) {
+  private static Problem map(int status, String code) {
     S3Exception e =
         (S3Exception)
             S3Exception.builder()
@@ -22,7 +23,7 @@ class S3ErrorsTest {
 
   @Test
   void accessDeniedNamesThePermissionAndIsRetried() {
-    AssetProblem problem = map(403, "AccessDenied");
+    Problem problem = map(403, "AccessDenied");
     assertThat(problem.reason()).isEqualTo("AccessDenied");
     assertThat(problem.getMessage()).contains("s3:PutObject").contains("s3://b/k");
     assertThat(problem.retryable()).isTrue();
@@ -30,7 +31,7 @@ class S3ErrorsTest {
 
   @Test
   void aMissingBucketIsNotRetried() {
-    AssetProblem problem = map(404, "NoSuchBucket");
+    Problem problem = map(404, "NoSuchBucket");
     assertThat(problem.reason()).isEqualTo("BucketNotFound");
     assertThat(problem.retryable()).isFalse();
   }
@@ -43,7 +44,7 @@ class S3ErrorsTest {
 
   @Test
   void otherRefusalsAreReportedAsIs() {
-    AssetProblem problem = map(400, "InvalidTag");
+    Problem problem = map(400, "InvalidTag");
     assertThat(problem.reason()).isEqualTo("S3Error");
     assertThat(problem.getMessage()).contains("InvalidTag").contains("details");
     assertThat(problem.retryable()).isFalse();

@@ -8,8 +8,10 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.KubeApi;
+import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
@@ -95,10 +97,20 @@ class OperatorProcessE2ETest {
         Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
         "NotImplemented",
         "Warning");
-    assertTracked(
-        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class),
-        "NotImplemented",
-        "Warning");
+    try (LedgerServer ledger =
+        LedgerServer.start().serveFiles(examples.resolve("ledger/transactions"))) {
+      BalanceReport report =
+          Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class);
+      // the example's own ledger files, served by the test instead of the local stack
+      report.setSpec(
+          new BalanceReportSpec(
+              new BalanceReportSpec.LedgerSource(ledger.urlTemplate(), null),
+              null,
+              null,
+              null,
+              null));
+      assertTracked(report, "Synced", "Normal");
+    }
   }
 
   @Test

@@ -18,6 +18,11 @@ import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunReconciler;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
+import dev.buildserver.ledger.BalanceReportSpec;
+import dev.buildserver.ledger.BalanceService;
+import dev.buildserver.ledger.LedgerPager;
+import dev.buildserver.ledger.LedgerSettings;
+import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
@@ -43,6 +48,7 @@ class ReconcilersOnMockServerTest {
   KubernetesClient client; // a fresh mock server per test
   private OperatorRuntime runtime;
   private AssetStore store;
+  private LedgerServer ledger;
 
   @BeforeEach
   void startOperator() {
@@ -56,14 +62,20 @@ class ReconcilersOnMockServerTest {
     AwsSettings aws = new AwsSettings();
     aws.setEndpoint(MotoServer.get().endpoint());
     aws.setRegion("us-east-1");
-    store = new AssetStore(new AwsClients(aws), new OutboundHttp(new OutboundSettings()));
+    OutboundHttp http = new OutboundHttp(new OutboundSettings());
+    store = new AssetStore(new AwsClients(aws), http);
+    ledger = LedgerServer.start().serveFiles(RepoFiles.examples().resolve("ledger/transactions"));
     runtime =
         new OperatorRuntime(
             client,
             List.of(
                 new BuildAssetReconciler(store, recorder, events, clock),
                 new Ec2TestRunReconciler(recorder),
-                new BalanceReportReconciler(recorder)),
+                new BalanceReportReconciler(
+                    new BalanceService(new LedgerPager(http, new LedgerSettings())),
+                    store,
+                    recorder,
+                    clock)),
             new SimpleMeterRegistry(),
             settings);
     runtime.start();
@@ -72,6 +84,7 @@ class ReconcilersOnMockServerTest {
   @AfterEach
   void stopOperator() {
     runtime.stop();
+    ledger.close();
   }
 
   @Test
@@ -87,10 +100,18 @@ class ReconcilersOnMockServerTest {
         Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
         "False",
         "NotImplemented");
-    assertTracked(
-        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class),
-        "False",
-        "NotImplemented");
+    BalanceReport report =
+        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class);
+    // the example's own ledger files, served by the test instead of the local stack
+    report.setSpec(
+        new BalanceReportSpec(
+            new BalanceReportSpec.LedgerSource(ledger.urlTemplate(), null),
+            null,
+            null,
+            null,
+            null));
+    assertTracked(report, "True", "Synced");
+    assertThat(client.resource(report).get().getStatus().getTotalBalance()).isEqualTo("-4335.35");
   }
 
   @Test

@@ -33,6 +33,8 @@ public final class StaticHttpServer implements AutoCloseable {
   }
 
   public static StaticHttpServer start() {
+    // Without TCP_NODELAY the JDK server's small writes meet delayed ACKs: ~40 ms per response.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     try {
       HttpServer server =
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -1,0 +1,111 @@
+package dev.buildserver.ledger;
+
+import dev.buildserver.common.Problem;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Daily running balances, totals per ledger and the total of a ledger's transactions, in exact
+ * decimals, whatever order pages and transactions arrive in. Pure: no I/O.
+ */
+public final class BalanceCalculator {
+
+  private static final Pattern AMOUNT = Pattern.compile("^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$");
+
+  private BalanceCalculator() {}
+
+  /** How to count. */
+  public record Options(boolean deduplicate, boolean includeEmptyDays) {}
+
+  /**
+   * @param pages the pages in any order, each with the page number it was fetched as
+   * @throws Problem with reason {@code MalformedPage} naming the page and transaction at fault
+   */
+  public static BalanceReportData calculate(Map<Integer, LedgerPage> pages, Options options) {
+    Map<LocalDate, BigDecimal> perDay = new TreeMap<>();
+    Map<String, BigDecimal> perLedger = new TreeMap<>();
+    Set<List<Object>> seen = new HashSet<>();
+    BigDecimal total = BigDecimal.ZERO;
+    long counted = 0;
+    for (var entry : new TreeMap<>(pages).entrySet()) {
+      List<Transaction> transactions = entry.getValue().transactionsOrEmpty();
+      for (int i = 0; i < transactions.size(); i++) {
+        Transaction t = transactions.get(i);
+        String where = "page " + entry.getKey() + ", transaction " + (i + 1);
+        LocalDate date = date(t, where);
+        BigDecimal amount = amount(t, where);
+        if (options.deduplicate()
+            && !seen.add(
+                List.of(
+                    date,
+                    String.valueOf(t.ledger()),
+                    amount.stripTrailingZeros(),
+                    String.valueOf(t.company())))) {
+          continue;
+        }
+        counted++;
+        total = total.add(amount);
+        perDay.merge(date, amount, BigDecimal::add);
+        perLedger.merge(t.ledger() == null ? "" : t.ledger(), amount, BigDecimal::add);
+      }
+    }
+    List<BalanceReportData.DailyBalance> daily = new ArrayList<>();
+    BigDecimal running = BigDecimal.ZERO;
+    LocalDate previous = null;
+    for (var day : perDay.entrySet()) {
+      if (options.includeEmptyDays() && previous != null) {
+        for (LocalDate d = previous.plusDays(1); d.isBefore(day.getKey()); d = d.plusDays(1)) {
+          daily.add(new BalanceReportData.DailyBalance(d, running));
+        }
+      }
+      running = running.add(day.getValue());
+      daily.add(new BalanceReportData.DailyBalance(day.getKey(), running));
+      previous = day.getKey();
+    }
+    List<BalanceReportData.LedgerTotal> ledgers = new ArrayList<>();
+    perLedger.forEach((ledger, sum) -> ledgers.add(new BalanceReportData.LedgerTotal(ledger, sum)));
+    return new BalanceReportData(
+        total,
+        counted,
+        pages.size(),
+        perDay.isEmpty() ? null : ((TreeMap<LocalDate, BigDecimal>) perDay).firstKey(),
+        perDay.isEmpty() ? null : ((TreeMap<LocalDate, BigDecimal>) perDay).lastKey(),
+        daily,
+        ledgers);
+  }
+
+  /** The number of transactions the pages hold, before any deduplication. */
+  public static long served(Map<Integer, LedgerPage> pages) {
+    return pages.values().stream().mapToLong(p -> p.transactionsOrEmpty().size()).sum();
+  }
+
+  private static LocalDate date(Transaction t, String where) {
+    try {
+      return LocalDate.parse(String.valueOf(t.date()));
+    } catch (DateTimeParseException e) {
+      throw new Problem(
+          "MalformedPage",
+          where + ": Date '" + t.date() + "' is not a date like 2013-12-22",
+          false);
+    }
+  }
+
+  private static BigDecimal amount(Transaction t, String where) {
+    String amount = t.amount() == null ? "" : t.amount().trim();
+    if (!AMOUNT.matcher(amount).matches()) {
+      throw new Problem(
+          "MalformedPage",
+          where + ": Amount '" + t.amount() + "' is not a decimal number like -110.71",
+          false);
+    }
+    return new BigDecimal(amount);
+  }
+}

@@ -1,0 +1,263 @@
+package dev.buildserver.ledger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.common.OutboundHttp;
+import dev.buildserver.common.OutboundRefused;
+import dev.buildserver.common.Problem;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Reads every page of a ledger API. Page 1 comes first; when it gives {@code totalCount} and a page
+ * size, the remaining pages are fetched concurrently (bounded) and the end is confirmed by a 404;
+ * without counts, pages are read one by one until a 404. Pages are checked as they arrive: a wrong
+ * {@code page} field, a page repeating an earlier one, malformed JSON.
+ */
+@Singleton
+public class LedgerPager {
+
+  private final OutboundHttp http;
+  private final LedgerSettings settings;
+  private final ObjectMapper json =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  public LedgerPager(OutboundHttp http, LedgerSettings settings) {
+    this.http = http;
+    this.settings = settings;
+  }
+
+  /** The pages read, by page number, and the totalCount page 1 announced (if any). */
+  public record Pages(Map<Integer, LedgerPage> pages, Long totalCount) {}
+
+  public Pages fetch(String urlTemplate, Optional<String> token) {
+    if (!urlTemplate.contains("{page}")) {
+      throw new Problem(
+          "InvalidUrl",
+          "the ledger URL must contain {page}, e.g. http://ledger/transactions/{page}.json",
+          false);
+    }
+    Map<String, String> headers =
+        token.map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of());
+    Map<Integer, LedgerPage> pages = new TreeMap<>();
+    Map<List<Transaction>, Integer> seen = new HashMap<>();
+    Optional<LedgerPage> first = page(urlTemplate, 1, headers);
+    if (first.isEmpty()) {
+      return new Pages(pages, null);
+    }
+    accept(pages, seen, 1, first.get());
+    Long total = first.get().totalCount();
+    int pageSize = first.get().transactionsOrEmpty().size();
+    int next = 2;
+    if (total != null && pageSize > 0) {
+      long expected = (total + pageSize - 1) / pageSize;
+      if (expected > settings.getMaxPages()) {
+        throw tooManyPages(total, pageSize);
+      }
+      for (var fetched : fetchConcurrently(urlTemplate, 2, (int) expected, headers).entrySet()) {
+        accept(pages, seen, fetched.getKey(), fetched.getValue());
+      }
+      next = (int) expected + 1;
+    }
+    // Sequential until a 404: the whole read without counts, the confirmation of the end with them.
+    while (true) {
+      if (next > settings.getMaxPages()) {
+        throw new Problem(
+            "LedgerTooLarge",
+            "the ledger has more than "
+                + settings.getMaxPages()
+                + " pages (buildserver.ledger.max-pages)",
+            false);
+      }
+      Optional<LedgerPage> page = page(urlTemplate, next, headers);
+      if (page.isEmpty()) {
+        return new Pages(pages, total);
+      }
+      accept(pages, seen, next, page.get());
+      next++;
+    }
+  }
+
+  private Map<Integer, LedgerPage> fetchConcurrently(
+      String urlTemplate, int from, int to, Map<String, String> headers) {
+    Map<Integer, LedgerPage> result = new TreeMap<>();
+    if (from > to) {
+      return result;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(Math.min(settings.getConcurrency(), to - from + 1));
+    try {
+      List<Future<Optional<LedgerPage>>> futures = new ArrayList<>();
+      for (int n = from; n <= to; n++) {
+        int number = n;
+        futures.add(pool.submit(() -> page(urlTemplate, number, headers)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        int number = from + i;
+        Optional<LedgerPage> page = futures.get(i).get();
+        if (page.isEmpty()) {
+          throw new Problem(
+              "InconsistentLedger",
+              "page "
+                  + number
+                  + " answered 404, but totalCount and the page size of page 1 need "
+                  + to
+                  + " pages",
+              false);
+        }
+        result.put(number, page.get());
+      }
+      return result;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Problem p
+          ? p
+          : new Problem("LedgerFailed", String.valueOf(e.getCause()), true, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void accept(
+      Map<Integer, LedgerPage> pages,
+      Map<List<Transaction>, Integer> seen,
+      int number,
+      LedgerPage page) {
+    if (page.page() != null && page.page() != number) {
+      throw new Problem(
+          "MalformedPage",
+          "page "
+              + number
+              + " says it is page "
+              + page.page()
+              + ": the server ignores the page number",
+          false);
+    }
+    // Without a page field, a page identical to an earlier one means the page number is ignored;
+    // with a matching page field, identical pages are taken as the ledger's (duplicate) content.
+    if (page.page() == null && !page.transactionsOrEmpty().isEmpty()) {
+      Integer earlier = seen.putIfAbsent(page.transactionsOrEmpty(), number);
+      if (earlier != null) {
+        throw new Problem(
+            "MalformedPage",
+            "page " + number + " repeats page " + earlier + ": the server ignores the page number",
+            false);
+      }
+    }
+    pages.put(number, page);
+  }
+
+  /** One page, retried on 5xx, 429 and connection errors; empty on 404. */
+  Optional<LedgerPage> page(String urlTemplate, int number, Map<String, String> headers) {
+    String url = urlTemplate.replace("{page}", Integer.toString(number));
+    long backoff = settings.getRetryBackoff().toMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return Optional.of(read(url, number, headers));
+      } catch (OutboundHttp.HttpStatusException e) {
+        if (e.status() == 404) {
+          return Optional.empty();
+        }
+        boolean transientFailure = e.status() >= 500 || e.status() == 429;
+        if (!transientFailure) {
+          throw new Problem(
+              e.status() == 401 || e.status() == 403 ? "LedgerUnauthorized" : "LedgerFailed",
+              "page "
+                  + number
+                  + ": "
+                  + e.getMessage()
+                  + (e.status() == 401 ? " (check ledger.authSecretRef)" : ""),
+              false);
+        }
+        if (attempt >= settings.getAttempts()) {
+          throw new Problem(
+              "LedgerUnavailable",
+              "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
+              true);
+        }
+      } catch (OutboundRefused e) {
+        if (!"UrlUnreachable".equals(e.reason())) {
+          throw new Problem(e.reason(), "page " + number + ": " + e.getMessage(), false);
+        }
+        if (attempt >= settings.getAttempts()) {
+          throw new Problem(
+              "LedgerUnreachable",
+              "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
+              true);
+        }
+      }
+      sleep(backoff);
+      backoff *= 2;
+    }
+  }
+
+  private LedgerPage read(String url, int number, Map<String, String> headers)
+      throws OutboundRefused {
+    OutboundHttp.Response response = http.get(url, headers);
+    byte[] body;
+    try (InputStream in = response.body()) {
+      body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.getMaxPageBytes() + 1));
+    } catch (OutboundHttp.BodyTooLargeException e) {
+      throw new Problem("TooLarge", "page " + number + ": " + e.getMessage(), false);
+    } catch (IOException e) {
+      throw new OutboundRefused("UrlUnreachable", "reading the body failed: " + e.getMessage(), e);
+    }
+    if (body.length > settings.getMaxPageBytes()) {
+      throw new Problem(
+          "TooLarge",
+          "page "
+              + number
+              + " is larger than "
+              + settings.getMaxPageBytes()
+              + " bytes (buildserver.ledger.max-page-bytes)",
+          false);
+    }
+    try {
+      return json.readValue(body, LedgerPage.class);
+    } catch (JsonProcessingException e) {
+      throw new Problem(
+          "MalformedPage",
+          "page " + number + " is not a ledger page: " + e.getOriginalMessage(),
+          false);
+    } catch (IOException e) {
+      throw new Problem(
+          "MalformedPage", "page " + number + " cannot be read: " + e.getMessage(), false);
+    }
+  }
+
+  private Problem tooManyPages(long total, int pageSize) {
+    return new Problem(
+        "LedgerTooLarge",
+        "totalCount "
+            + total
+            + " at "
+            + pageSize
+            + " per page needs more than "
+            + settings.getMaxPages()
+            + " pages (buildserver.ledger.max-pages)",
+        false);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+    }
+  }
+}
