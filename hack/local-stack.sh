@@ -229,7 +229,7 @@ demo() {
   local wait_for_condition
   for example in examples/*.yaml; do
     case "$example" in
-      examples/put-asset.yaml) wait_for_condition=(--for=condition=Ready) ;;
+      examples/put-asset.yaml | examples/balance-report.yaml) wait_for_condition=(--for=condition=Ready) ;;
       *) wait_for_condition=(--for=jsonpath='{.status.observedGeneration}'=1) ;; # not implemented yet
     esac
     "$KUBECTL" wait "${wait_for_condition[@]}" --timeout=120s -f "$example" >/dev/null \
