@@ -63,16 +63,31 @@ public class AssetController {
     return HttpResponse.created(stored);
   }
 
-  /** Lists the objects of a bucket. */
+  /** Lists the objects of a bucket: at most {@code limit} (default 1000, at most 10000). */
   @Get(uri = "/assets", produces = MediaType.APPLICATION_JSON)
   public List<AssetStore.Listed> list(
       @Nullable @QueryValue String bucket,
       @Nullable @QueryValue String prefix,
-      @Nullable @QueryValue String region) {
+      @Nullable @QueryValue String region,
+      @Nullable @QueryValue Integer limit) {
     if (bucket == null || bucket.isBlank()) {
       throw new Problem("InvalidBucketName", "the query parameter bucket is required", false);
     }
-    return store.list(region, bucket, prefix);
+    int max = limit == null ? 1000 : limit;
+    if (max < 1 || max > 10_000) {
+      throw new Problem("InvalidLimit", "limit must be between 1 and 10000", false);
+    }
+    return store.list(region, bucket, prefix, max);
+  }
+
+  /** A body over micronaut.server.max-request-size, as the JSON error of the contract. */
+  @Error(
+      exception = io.micronaut.http.exceptions.ContentLengthExceededException.class,
+      global = true)
+  public HttpResponse<Map<String, String>> tooLarge(
+      io.micronaut.http.exceptions.ContentLengthExceededException e) {
+    return HttpResponse.<Map<String, String>>status(HttpStatus.REQUEST_ENTITY_TOO_LARGE)
+        .body(Map.of("error", e.getMessage(), "reason", "TooLarge"));
   }
 
   /** Every Problem becomes a JSON error with a status that says whose fault it is. */
@@ -82,6 +97,7 @@ public class AssetController {
         switch (problem.reason()) {
           case "BucketNotFound", "NotFound", "SourceNotFound" -> HttpStatus.NOT_FOUND;
           case "Conflict" -> HttpStatus.CONFLICT;
+          case "WrongRegion" -> HttpStatus.BAD_REQUEST;
           case "TooLarge" -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
           case "AccessDenied", "S3Error" -> HttpStatus.BAD_GATEWAY;
           case "S3Unavailable", "S3Unreachable" -> HttpStatus.SERVICE_UNAVAILABLE;

@@ -14,10 +14,11 @@ import java.util.regex.Pattern;
 
 /**
  * What a BuildAsset asks for, worked out from its spec: the content to write, the write itself
- * (with ownership metadata) and the fingerprint stored on the object. Pure: ConfigMaps, Secrets and
- * the ETag of a copy source are looked up by the caller.
+ * (with ownership metadata), the fingerprint stored on the object, and whether the content is a
+ * Secret's. Pure: ConfigMaps, Secrets and the ETag of a copy source are looked up by the caller.
  */
-public record AssetPlan(AssetContent content, AssetWrite write, String fingerprint) {
+public record AssetPlan(
+    AssetContent content, AssetWrite write, String fingerprint, boolean secret) {
 
   private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
 
@@ -50,7 +51,8 @@ public record AssetPlan(AssetContent content, AssetWrite write, String fingerpri
             spec.tags(),
             spec.sha256(),
             Boolean.TRUE.equals(spec.createBucket()));
-    return new AssetPlan(content, write, fingerprint);
+    // The digest of Secret content is kept out of status and events, which more people can read.
+    return new AssetPlan(content, write, fingerprint, spec.source().secretKeyRef() != null);
   }
 
   /** Refuses a bucket name S3 would refuse and an empty key, before any call to S3. */

@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -49,6 +49,8 @@ import software.amazon.awssdk.services.s3.model.TaggingDirective;
 @Singleton
 public class AssetStore {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssetStore.class);
+
   /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
 
@@ -63,6 +65,7 @@ public class AssetStore {
 
   private final AwsClients aws;
   private final OutboundHttp http;
+  private final java.util.concurrent.Semaphore uploads;
   private final ExecutorService partUploads =
       Executors.newFixedThreadPool(
           4,
@@ -73,8 +76,22 @@ public class AssetStore {
           });
 
   public AssetStore(AwsClients aws, OutboundHttp http) {
+    this(aws, http, 4);
+  }
+
+  /**
+   * @param concurrentUploads streamed uploads at once; each holds up to (PARTS_IN_FLIGHT + 1) x
+   *     PART_SIZE of memory
+   */
+  @jakarta.inject.Inject
+  public AssetStore(
+      AwsClients aws,
+      OutboundHttp http,
+      @io.micronaut.context.annotation.Value("${buildserver.asset.concurrent-uploads:4}")
+          int concurrentUploads) {
     this.aws = aws;
     this.http = http;
+    this.uploads = new java.util.concurrent.Semaphore(Math.max(1, concurrentUploads), true);
   }
 
   /** The region used when a resource or command names none. */
@@ -106,6 +123,8 @@ public class AssetStore {
               : write;
       try (InputStream in = response.body()) {
         return putStream(typed, in);
+      } catch (OutboundHttp.BodyTooLargeException e) {
+        throw new Problem(e.refusal().reason(), e.refusal().getMessage(), false, e);
       } catch (IOException e) {
         throw new Problem("UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
       }
@@ -172,15 +191,19 @@ public class AssetStore {
   /** One object of a listing. */
   public record Listed(String key, long size, String etag, Instant lastModified) {}
 
-  /** Every object under {@code prefix}, in key order. */
-  public List<Listed> list(String region, String bucket, String prefix) {
+  /** The first {@code limit} objects under {@code prefix}, in key order. */
+  public List<Listed> list(String region, String bucket, String prefix, int limit) {
     try {
       List<Listed> result = new ArrayList<>();
-      s3(region)
-          .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blankToNull(prefix)))
-          .contents()
-          .forEach(
-              o -> result.add(new Listed(o.key(), o.size(), unquote(o.eTag()), o.lastModified())));
+      var objects =
+          s3(region)
+              .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blankToNull(prefix)))
+              .contents()
+              .iterator();
+      while (objects.hasNext() && result.size() < limit) {
+        var o = objects.next();
+        result.add(new Listed(o.key(), o.size(), unquote(o.eTag()), o.lastModified()));
+      }
       return result;
     } catch (S3Exception e) {
       throw problem(e, "ListObjectsV2", "s3://" + bucket);
@@ -206,18 +229,29 @@ public class AssetStore {
                                 .key(write.key())
                                 .contentType(write.contentType())
                                 .metadata(metadata)
-                                .tagging(tagging(write.tags())),
+                                .tagging(tagging(write.tags()))
+                                .ifNoneMatch(ifNoneMatch(write))
+                                .ifMatch(ifMatch(write)),
                         RequestBody.fromBytes(data)));
     return stored(write, unquote(response.eTag()), response.versionId(), data.length, sha256);
   }
 
   private StoredAsset putStream(AssetWrite write, InputStream in) throws IOException {
-    byte[] buffer = new byte[PART_SIZE];
-    int first = in.readNBytes(buffer, 0, PART_SIZE);
-    if (first < PART_SIZE) {
-      return putBytes(write, java.util.Arrays.copyOf(buffer, first));
+    try {
+      uploads.acquire(); // bounds the memory of concurrent streamed uploads
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Problem("Interrupted", "interrupted before uploading " + write.location(), true, e);
     }
-    return multipart(write, buffer, in);
+    try {
+      byte[] first = in.readNBytes(PART_SIZE); // grows as data arrives: small bodies stay small
+      if (first.length < PART_SIZE) {
+        return putBytes(write, first);
+      }
+      return multipart(write, first, in);
+    } finally {
+      uploads.release();
+    }
   }
 
   private StoredAsset multipart(AssetWrite write, byte[] buffer, InputStream in)
@@ -241,7 +275,7 @@ public class AssetStore {
                                 .tagging(tagging(write.tags()))))
             .uploadId();
     boolean completed = false;
-    List<Future<CompletedPart>> uploads = new ArrayList<>();
+    List<Future<CompletedPart>> parts = new ArrayList<>();
     try {
       MessageDigest digest = Fingerprint.sha256();
       BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PARTS_IN_FLIGHT + 1);
@@ -254,14 +288,14 @@ public class AssetStore {
       for (int part = 1; length > 0; part++) {
         digest.update(current, 0, length);
         size += length;
-        uploads.add(uploadPart(s3, write, uploadId, part, current, length, free));
+        parts.add(uploadPart(s3, write, uploadId, part, current, length, free));
         current = free.take(); // waits while PARTS_IN_FLIGHT parts are uploading: bounded memory
-        failFast(uploads);
+        failFast(parts);
         length = in.readNBytes(current, 0, PART_SIZE);
       }
-      List<CompletedPart> parts = new ArrayList<>();
-      for (Future<CompletedPart> upload : uploads) {
-        parts.add(upload.get());
+      List<CompletedPart> completedParts = new ArrayList<>();
+      for (Future<CompletedPart> part : parts) {
+        completedParts.add(part.get());
       }
       String sha256 = HexFormat.of().formatHex(digest.digest());
       verify(write, sha256);
@@ -271,7 +305,9 @@ public class AssetStore {
                   b.bucket(write.bucket())
                       .key(write.key())
                       .uploadId(uploadId)
-                      .multipartUpload(m -> m.parts(parts)));
+                      .ifNoneMatch(ifNoneMatch(write))
+                      .ifMatch(ifMatch(write))
+                      .multipartUpload(m -> m.parts(completedParts)));
       completed = true;
       return stored(write, unquote(done.eTag()), done.versionId(), size, sha256);
     } catch (OutboundHttp.BodyTooLargeException e) {
@@ -286,7 +322,7 @@ public class AssetStore {
       throw partFailure(e, write);
     } finally {
       if (!completed) {
-        uploads.forEach(u -> u.cancel(true));
+        awaitQuietly(parts);
         abortQuietly(s3, write, uploadId);
       }
     }
@@ -363,9 +399,9 @@ public class AssetStore {
           from + " is larger than 5 GiB, which server-side copies do not support yet",
           false);
     }
-    String sha256 = info.metadata().get(ObjectOwner.SHA256);
+    String sha256 = null; // reported only when this copy verified it
     if (write.expectedSha256() != null) {
-      sha256 = digestOf(write.region(), source);
+      sha256 = digestOf(write.region(), source, info.etag());
       verify(write, sha256);
     }
     Map<String, String> metadata = new HashMap<>(write.metadata());
@@ -387,6 +423,9 @@ public class AssetStore {
                             b.sourceBucket(source.bucket())
                                 .sourceKey(source.key())
                                 .sourceVersionId(blankToNull(source.versionId()))
+                                .copySourceIfMatch(quote(info.etag()))
+                                .ifNoneMatch(ifNoneMatch(write))
+                                .ifMatch(ifMatch(write))
                                 .destinationBucket(write.bucket())
                                 .destinationKey(write.key())
                                 .metadataDirective(MetadataDirective.REPLACE)
@@ -403,7 +442,7 @@ public class AssetStore {
   }
 
   /** Streams the source object through SHA-256 without keeping it. */
-  private String digestOf(String region, AssetContent.S3Object source) {
+  private String digestOf(String region, AssetContent.S3Object source, String etag) {
     MessageDigest digest = Fingerprint.sha256();
     try (var in =
         s3(region)
@@ -411,15 +450,22 @@ public class AssetStore {
                 b ->
                     b.bucket(source.bucket())
                         .key(source.key())
+                        .ifMatch(quote(etag))
                         .versionId(blankToNull(source.versionId())))) {
       byte[] buffer = new byte[64 * 1024];
       for (int n; (n = in.read(buffer)) > 0; ) {
         digest.update(buffer, 0, n);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new Problem(
+          "S3Unreachable",
+          "reading " + location(source.bucket(), source.key()) + " failed: " + e.getMessage(),
+          true,
+          e);
     } catch (S3Exception e) {
       throw problem(e, "GetObject", location(source.bucket(), source.key()));
+    } catch (SdkClientException e) {
+      throw unreachable(e);
     }
     return HexFormat.of().formatHex(digest.digest());
   }
@@ -482,6 +528,8 @@ public class AssetStore {
       // created meanwhile: fine
     } catch (S3Exception e) {
       throw problem(e, "CreateBucket", "s3://" + write.bucket());
+    } catch (SdkClientException e) {
+      throw unreachable(e);
     }
   }
 
@@ -493,6 +541,27 @@ public class AssetStore {
             + (e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
                 ? ": " + e.awsErrorDetails().errorMessage()
                 : "");
+    Optional<String> bucketRegion = bucketRegion(e);
+    if (bucketRegion.isPresent() && (e.statusCode() == 301 || e.statusCode() == 400)) {
+      return new Problem(
+          "WrongRegion",
+          location
+              + " is in region "
+              + bucketRegion.get()
+              + ": set the region (spec.region, --region) to "
+              + bucketRegion.get(),
+          false,
+          e);
+    }
+    if ("PreconditionFailed".equals(code)
+        || e.statusCode() == 412
+        || "ConditionalRequestConflict".equals(code)) {
+      return new Problem(
+          "Conflict",
+          location + " changed while it was being written; looking at it again",
+          true,
+          e);
+    }
     if ("AccessDenied".equals(code) || e.statusCode() == 403) {
       return new Problem(
           "AccessDenied",
@@ -502,9 +571,8 @@ public class AssetStore {
               + location
               + " ("
               + detail
-              + "): allow the operator's IAM role s3:"
-              + action.replace("HeadObject", "GetObject")
-              + " on it",
+              + "): allow the operator's IAM role "
+              + permission(action),
           true,
           e);
     }
@@ -528,20 +596,78 @@ public class AssetStore {
         "S3Error", "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
   }
 
+  /** The IAM permission an S3 call needs. */
+  static String permission(String action) {
+    return switch (action) {
+      case "HeadObject", "GetObject" ->
+          "s3:GetObject (and s3:ListBucket: without it S3 answers 403 for a missing key)";
+      case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload" ->
+          "s3:PutObject (and s3:PutObjectTagging when the object has tags)";
+      case "CopyObject" ->
+          "s3:GetObject on the source and s3:PutObject (and s3:PutObjectTagging) on the target";
+      case "DeleteObject" -> "s3:DeleteObject";
+      case "ListObjectsV2" -> "s3:ListBucket";
+      case "CreateBucket" -> "s3:CreateBucket";
+      default -> "the S3 permission behind " + action;
+    };
+  }
+
+  private static Optional<String> bucketRegion(S3Exception e) {
+    return e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
+        ? Optional.empty()
+        : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region");
+  }
+
   private static Problem unreachable(SdkClientException e) {
     return new Problem(
         "S3Unreachable", "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
   }
 
   private static String code(S3Exception e) {
-    return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    return code == null || code.isBlank() ? "HTTP " + e.statusCode() : code;
+  }
+
+  private static String ifNoneMatch(AssetWrite write) {
+    return AssetWrite.ABSENT.equals(write.precondition()) ? "*" : null;
+  }
+
+  private static String ifMatch(AssetWrite write) {
+    return write.precondition() == null || AssetWrite.ABSENT.equals(write.precondition())
+        ? null
+        : quote(write.precondition());
+  }
+
+  private static String quote(String etag) {
+    return etag == null ? null : "\"" + unquote(etag) + "\"";
+  }
+
+  /** Lets parts still uploading finish (bounded), so that the abort frees all of them. */
+  private static void awaitQuietly(List<Future<CompletedPart>> parts) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (Future<CompletedPart> part : parts) {
+      try {
+        part.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException
+          | java.util.concurrent.TimeoutException
+          | java.util.concurrent.CancellationException e) {
+        part.cancel(true);
+      }
+    }
   }
 
   private void abortQuietly(S3Client s3, AssetWrite write, String uploadId) {
     try {
       s3.abortMultipartUpload(b -> b.bucket(write.bucket()).key(write.key()).uploadId(uploadId));
-    } catch (RuntimeException ignored) {
-      // the bucket's lifecycle rule for incomplete uploads is the last resort
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not abort multipart upload {} of {}: {} (an AbortIncompleteMultipartUpload lifecycle rule cleans it up)",
+          uploadId,
+          write.location(),
+          e.getMessage());
     }
   }
 
@@ -567,7 +693,8 @@ public class AssetStore {
         write.metadata(),
         write.tags(),
         write.expectedSha256(),
-        write.createBucket());
+        write.createBucket(),
+        write.precondition());
   }
 
   private S3Client s3(String region) {

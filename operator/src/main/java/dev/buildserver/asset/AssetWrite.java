@@ -4,8 +4,9 @@ import java.util.Map;
 
 /**
  * Where and how to write an asset; without a content type, S3's default is written explicitly.
- * {@code metadata} is the object's user metadata, ownership included; {@code expectedSha256}
- * (nullable) is verified before the object becomes visible.
+ * {@code precondition} (nullable) is {@link #ABSENT} or the ETag the key must still hold. {@code
+ * metadata} is the object's user metadata, ownership included; {@code expectedSha256} (nullable) is
+ * verified before the object becomes visible.
  */
 public record AssetWrite(
     String bucket,
@@ -15,7 +16,11 @@ public record AssetWrite(
     Map<String, String> metadata,
     Map<String, String> tags,
     String expectedSha256,
-    boolean createBucket) {
+    boolean createBucket,
+    String precondition) {
+
+  /** The precondition that the key must not hold an object yet. */
+  public static final String ABSENT = "*";
 
   /** What S3 stores when no content type is given. */
   public static final String DEFAULT_CONTENT_TYPE = "binary/octet-stream";
@@ -24,6 +29,36 @@ public record AssetWrite(
     contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     tags = tags == null ? Map.of() : Map.copyOf(tags);
+  }
+
+  /** An unconditional write, as the CLI and the HTTP API make. */
+  public AssetWrite(
+      String bucket,
+      String key,
+      String region,
+      String contentType,
+      Map<String, String> metadata,
+      Map<String, String> tags,
+      String expectedSha256,
+      boolean createBucket) {
+    this(bucket, key, region, contentType, metadata, tags, expectedSha256, createBucket, null);
+  }
+
+  /**
+   * This write, made only if the key still holds what was seen: nothing ({@code null} etag) or the
+   * object with {@code etag}. A lost race fails with a retryable Conflict instead of overwriting.
+   */
+  public AssetWrite onlyIf(String etag) {
+    return new AssetWrite(
+        bucket,
+        key,
+        region,
+        contentType,
+        metadata,
+        tags,
+        expectedSha256,
+        createBucket,
+        etag == null ? ABSENT : etag);
   }
 
   public String location() {

@@ -85,7 +85,10 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
       if (decision instanceof OwnershipCheck.UpToDate upToDate) {
         describe(next, upToDate.object(), write);
       } else {
-        StoredAsset stored = store.put(write, plan.content());
+        // Only if the key still holds what was just seen: a concurrent writer makes this a
+        // Conflict.
+        StoredAsset stored =
+            store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), plan.content());
         describe(next, stored);
         ((OwnershipCheck.Write) decision)
             .drift()
@@ -96,6 +99,9 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                         false,
                         "DriftCorrected",
                         "Restored " + write.location() + ": " + why));
+      }
+      if (plan.secret()) {
+        next.setSha256(null);
       }
       return status.record(asset, next, uploaded(next));
     } catch (Problem problem) {
@@ -127,9 +133,14 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     if (spec.deletionPolicy() == BuildAssetSpec.DeletionPolicy.Retain) {
       return DeleteControl.defaultDelete();
     }
+    String location = AssetStore.location(spec.bucket(), spec.key());
+    if (Pause.isPaused(asset)) {
+      events.record(
+          asset, false, "Retained", "Left " + location + " in place: the BuildAsset is paused");
+      return DeleteControl.defaultDelete();
+    }
     String region =
         spec.region() == null || spec.region().isBlank() ? store.defaultRegion() : spec.region();
-    String location = AssetStore.location(spec.bucket(), spec.key());
     try {
       Optional<ObjectInfo> existing = store.head(region, spec.bucket(), spec.key(), null);
       boolean owned =
@@ -156,6 +167,8 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             "Cannot delete " + location + " yet: " + problem.getMessage());
         throw problem; // retried with backoff; set deletionPolicy: Retain to give up
       }
+      events.record(
+          asset, true, problem.reason(), "Left " + location + " in place: " + problem.getMessage());
     }
     return DeleteControl.defaultDelete();
   }

@@ -35,7 +35,7 @@ public class ListAssetsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    var objects = store.list(region, bucket, prefix);
+    var objects = store.list(region, bucket, prefix, Integer.MAX_VALUE);
     if ("json".equals(output)) {
       System.out.println(json.writeValueAsString(objects));
       return 0;

@@ -59,11 +59,20 @@ public class PutAssetCommand implements Callable<Integer> {
   @Option(names = "--region", description = "Bucket region (default: AWS_REGION).")
   String region;
 
+  @Option(
+      names = "--output",
+      defaultValue = "json",
+      description = "json (the only format; the default).")
+  String output;
+
   @Inject AssetStore store;
   @Inject ObjectMapper json;
 
   @Override
   public Integer call() throws IOException {
+    if (!"json".equals(output)) {
+      throw new dev.buildserver.Main.CliException("--output must be json, not '" + output + "'", 2);
+    }
     AssetPlan.checkTarget(bucket, key);
     AssetContent content;
     if (source.file != null) {

@@ -57,8 +57,16 @@ public class AwsClients implements AutoCloseable {
         regionOrDefault(region), r -> configure(Ec2Client.builder(), r).build());
   }
 
+  /** The region to use; an unknown name is refused rather than cached as a client. */
   private String regionOrDefault(String region) {
-    return region == null || region.isBlank() ? settings.getRegion() : region;
+    String name = region == null || region.isBlank() ? settings.getRegion() : region.trim();
+    if (!Region.regions().contains(Region.of(name))) {
+      throw new Problem(
+          "InvalidRegion",
+          "'" + name + "' is not an AWS region this operator knows (e.g. eu-west-1)",
+          false);
+    }
+    return name;
   }
 
   private <

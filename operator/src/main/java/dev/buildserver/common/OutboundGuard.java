@@ -18,10 +18,8 @@ public class OutboundGuard {
     List<InetAddress> resolve(String host) throws UnknownHostException;
   }
 
-  /** fd00:ec2::254, the IPv6 address of the EC2 metadata service. */
-  private static final byte[] EC2_METADATA_V6 = {
-    (byte) 0xfd, 0x00, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54
-  };
+  /** fd00:ec2::/32: EC2's IPv6 metadata service (::254) and the EKS Pod Identity agent (::23). */
+  private static final byte[] EC2_SERVICES_V6 = {(byte) 0xfd, 0x00, 0x0e, (byte) 0xc2};
 
   private final List<String> allowHosts;
   private final List<String> denyHosts;
@@ -46,19 +44,25 @@ public class OutboundGuard {
     try {
       uri = URI.create(url.trim());
     } catch (IllegalArgumentException e) {
-      throw new OutboundRefused(
-          "InvalidUrl", "'" + url + "' is not a valid URL: " + e.getMessage());
+      String why =
+          e.getCause() instanceof java.net.URISyntaxException syntax
+              ? syntax.getReason() + " at index " + syntax.getIndex()
+              : "malformed";
+      throw new OutboundRefused("InvalidUrl", "the URL is not valid: " + why);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new OutboundRefused(
-          "UrlRefused", "only http and https URLs can be fetched, not '" + url + "'");
+          "UrlRefused", "only http and https URLs can be fetched, not " + scheme + ": URLs");
     }
     String host = uri.getHost();
     if (host == null || host.isBlank()) {
-      throw new OutboundRefused("InvalidUrl", "'" + url + "' has no host");
+      throw new OutboundRefused("InvalidUrl", "the " + scheme + " URL has no host");
     }
     host = host.toLowerCase(Locale.ROOT);
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1); // "example.com." is example.com
+    }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
@@ -85,7 +89,7 @@ public class OutboundGuard {
                 + host
                 + " resolves to "
                 + address.getHostAddress()
-                + ", a link-local address (cloud metadata): such targets are never fetched");
+                + ", a link-local or cloud metadata address: such targets are never fetched");
       }
     }
     return uri;
@@ -94,7 +98,8 @@ public class OutboundGuard {
   static boolean isForbidden(InetAddress address) {
     return address.isLinkLocalAddress()
         || address.isAnyLocalAddress()
-        || java.util.Arrays.equals(address.getAddress(), EC2_METADATA_V6);
+        || (address.getAddress().length == 16
+            && java.util.Arrays.equals(address.getAddress(), 0, 4, EC2_SERVICES_V6, 0, 4));
   }
 
   private static boolean matchesAny(String host, List<String> patterns) {

@@ -9,17 +9,32 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Fetches URLs under the outbound rules: every hop of a redirect is checked by the guard, headers
- * must arrive within the read timeout, and a body larger than the cap fails with {@code TooLarge}.
+ * Fetches URLs under the outbound rules: every hop of a redirect is checked by the guard (and
+ * credentials follow only to the same origin), headers must arrive within the read timeout, a body
+ * that stalls for the read timeout or passes the cap fails.
  */
 @Singleton
 public class OutboundHttp {
 
   private static final int MAX_REDIRECTS = 5;
+
+  /** Closes bodies that stall; one daemon thread for all fetches. */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "outbound-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final OutboundSettings settings;
   private final OutboundGuard guard;
@@ -53,12 +68,17 @@ public class OutboundHttp {
    */
   public Response get(String url, Map<String, String> headers) throws OutboundRefused {
     URI uri = guard.check(url);
+    Map<String, String> sent = headers;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpResponse<InputStream> response = send(uri, headers);
+      HttpResponse<InputStream> response = send(uri, sent);
       int status = response.statusCode();
       if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
         closeQuietly(response.body());
-        uri = guard.check(uri.resolve(response.headers().firstValue("location").get()).toString());
+        URI next = redirect(uri, response.headers().firstValue("location").get());
+        if (!sameOrigin(uri, next)) {
+          sent = Map.of(); // credentials go only to the origin they were meant for
+        }
+        uri = next;
         continue;
       }
       if (status < 200 || status >= 300) {
@@ -72,11 +92,41 @@ public class OutboundHttp {
       }
       return new Response(
           status,
-          new CappedInputStream(response.body(), settings.getMaxBytes(), uri),
+          new GuardedBody(
+              response.body(), settings.getMaxBytes(), length, settings.getReadTimeout(), uri),
           length,
           response.headers().firstValue("content-type"));
     }
-    throw new OutboundRefused("UrlFailed", "more than " + MAX_REDIRECTS + " redirects from " + url);
+    throw new OutboundRefused(
+        "UrlFailed", "more than " + MAX_REDIRECTS + " redirects from " + display(URI.create(url)));
+  }
+
+  private URI redirect(URI from, String location) throws OutboundRefused {
+    URI next;
+    try {
+      next = from.resolve(location.trim());
+    } catch (IllegalArgumentException e) {
+      throw new OutboundRefused("UrlFailed", display(from) + " redirects to an invalid location");
+    }
+    next = guard.check(next.toString());
+    if ("https".equalsIgnoreCase(from.getScheme()) && "http".equalsIgnoreCase(next.getScheme())) {
+      throw new OutboundRefused(
+          "UrlRefused",
+          display(from) + " redirects from https to plain http (" + display(next) + "): refused");
+    }
+    return next;
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() != -1
+        ? uri.getPort()
+        : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
   private HttpResponse<InputStream> send(URI uri, Map<String, String> headers)
@@ -143,41 +193,83 @@ public class OutboundHttp {
     }
   }
 
-  /** Fails the read once more than {@code limit} bytes came through. */
-  private final class CappedInputStream extends FilterInputStream {
+  /**
+   * A response body that fails (never truncates) when it passes the size cap, when no byte arrives
+   * for the read timeout, or when it ends before its Content-Length.
+   */
+  private final class GuardedBody extends FilterInputStream {
     private final long limit;
+    private final long expected;
+    private final long idleNanos;
     private final URI uri;
+    private final ScheduledFuture<?> watch;
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean stalled;
     private long count;
 
-    CappedInputStream(InputStream in, long limit, URI uri) {
+    GuardedBody(InputStream in, long limit, long expected, Duration idle, URI uri) {
       super(in);
       this.limit = limit;
+      this.expected = expected;
+      this.idleNanos = idle.toNanos();
       this.uri = uri;
+      long period = Math.max(100, idle.toMillis() / 4);
+      this.watch =
+          WATCHDOG.scheduleWithFixedDelay(this::checkIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkIdle() {
+      if (System.nanoTime() - lastProgress > idleNanos) {
+        stalled = true;
+        watch.cancel(false);
+        closeQuietly(in);
+      }
     }
 
     @Override
     public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count(1);
-      }
-      return b;
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n <= 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
+      int n;
+      try {
+        n = super.read(buffer, offset, length);
+      } catch (IOException e) {
+        throw stalled ? stalledError() : e;
+      }
+      if (stalled) {
+        throw stalledError();
+      }
+      lastProgress = System.nanoTime();
       if (n > 0) {
-        count(n);
+        count += n;
+        if (count > limit) {
+          throw new BodyTooLargeException(tooLarge(uri));
+        }
+      } else if (n < 0 && expected >= 0 && count < expected) {
+        throw new IOException(
+            display(uri) + " ended after " + count + " of " + expected + " bytes");
       }
       return n;
     }
 
-    private void count(int n) throws IOException {
-      count += n;
-      if (count > limit) {
-        throw new BodyTooLargeException(tooLarge(uri));
-      }
+    private IOException stalledError() {
+      return new IOException(
+          "no data from "
+              + display(uri)
+              + " for "
+              + Duration.ofNanos(idleNanos).toSeconds()
+              + " s");
+    }
+
+    @Override
+    public void close() throws IOException {
+      watch.cancel(false);
+      super.close();
     }
   }
 

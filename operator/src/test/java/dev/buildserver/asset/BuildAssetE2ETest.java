@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -202,6 +203,12 @@ class BuildAssetE2ETest {
     BuildAsset ready = awaitReason(asset, "Uploaded");
     assertThat(read(bucket, "keys/key.pem")).isEqualTo("s3cr3t-material");
     assertThat(Serialization.asJson(ready.getStatus())).doesNotContain("s3cr3t");
+    // Not even its digest: people who may read BuildAssets may not read the Secret.
+    String digest = sha256("s3cr3t-material".getBytes(StandardCharsets.UTF_8));
+    assertThat(ready.getStatus().getSha256()).isNull();
+    assertThat(Serialization.asJson(ready)).doesNotContain(digest);
+    assertThat(k8s.v1().events().inNamespace(namespace).list().getItems())
+        .noneMatch(e -> e.getMessage() != null && e.getMessage().contains(digest));
   }
 
   @Test
@@ -391,6 +398,28 @@ class BuildAssetE2ETest {
     assertThat(exists(bucket, "owned.txt")).isFalse();
     assertThat(read(bucket, "kept.txt")).isEqualTo("y");
     assertThat(read(bucket, "foreign.txt")).isEqualTo("not yours");
+  }
+
+  @Test
+  void deletingAPausedBuildAssetLeavesItsObject() {
+    String bucket = bucket();
+    BuildAsset asset =
+        apply(
+            "metadata: {name: paused-delete}\nspec: {bucket: %s, key: p.txt, createBucket: true, source: {inline: keep}}"
+                .formatted(bucket));
+    awaitReason(asset, "Uploaded");
+    k8s.resources(BuildAsset.class)
+        .inNamespace(namespace)
+        .withName("paused-delete")
+        .edit(
+            a -> {
+              a.getMetadata().setAnnotations(Map.of("buildserver.dev/paused", "true"));
+              return a;
+            });
+    awaitReason(asset, "Paused");
+    k8s.resource(asset).delete();
+    await().atMost(KubeApi.WAIT).until(() -> k8s.resource(asset).get() == null);
+    assertThat(read(bucket, "p.txt")).isEqualTo("keep");
   }
 
   @Test

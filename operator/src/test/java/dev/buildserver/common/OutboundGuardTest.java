@@ -51,7 +51,8 @@ class OutboundGuardTest {
     assertRefused(guard, "http://169.254.169.254/latest/meta-data/", "UrlRefused", "link-local");
     assertRefused(guard, "http://sneaky.example.com/", "UrlRefused", "resolves to 169.254.169.254");
     assertRefused(guard, "http://[fe80::1]/", "UrlRefused", "link-local");
-    assertRefused(guard, "http://[fd00:ec2::254]/latest/", "UrlRefused", "link-local");
+    assertRefused(guard, "http://[fd00:ec2::254]/latest/", "UrlRefused", "cloud metadata");
+    assertRefused(guard, "http://[fd00:ec2::23]/v1/credentials", "UrlRefused", "cloud metadata");
     assertRefused(guard, "http://[::ffff:169.254.169.254]/", "UrlRefused", "link-local");
     assertRefused(guard, "http://0.0.0.0/", "UrlRefused", "link-local");
   }
@@ -60,6 +61,7 @@ class OutboundGuardTest {
   void appliesTheDenyAndAllowLists() throws OutboundRefused {
     OutboundGuard deny = guard(List.of(), List.of("*.internal.example"));
     assertRefused(deny, "http://mirror.internal.example/a", "UrlRefused", "deny list");
+    assertRefused(deny, "http://mirror.internal.example./a", "UrlRefused", "deny list");
     assertThat(deny.check("https://artifacts.example.com/a")).isNotNull();
 
     OutboundGuard allow = guard(List.of("artifacts.example.com"), List.of());
@@ -71,7 +73,14 @@ class OutboundGuardTest {
   @Test
   void explainsBrokenUrls() {
     OutboundGuard guard = guard(List.of(), List.of());
-    assertRefused(guard, "http://exa mple.com/", "InvalidUrl", "not a valid URL");
+    assertRefused(
+        guard,
+        "http://exa mple.com/?token=s3cret",
+        "InvalidUrl",
+        "the URL is not valid: Illegal character");
+    assertThatThrownBy(() -> guard.check("http://exa mple.com/?token=s3cret"))
+        .message()
+        .doesNotContain("s3cret");
     assertRefused(guard, "http:///path-only", "InvalidUrl", "has no host");
   }
 }

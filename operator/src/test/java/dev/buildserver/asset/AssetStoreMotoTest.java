@@ -1,0 +1,88 @@
+package dev.buildserver.asset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.AwsSettings;
+import dev.buildserver.common.OutboundHttp;
+import dev.buildserver.common.OutboundSettings;
+import dev.buildserver.common.Problem;
+import dev.buildserver.testing.MotoExtension;
+import dev.buildserver.testing.MotoServer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** AssetStore against moto: conditional writes, listings, regions. */
+@ExtendWith(MotoExtension.class)
+class AssetStoreMotoTest {
+
+  private AwsClients aws;
+  private AssetStore store;
+
+  @BeforeEach
+  void start(MotoServer moto) {
+    AwsSettings settings = new AwsSettings();
+    settings.setEndpoint(moto.endpoint());
+    settings.setRegion("us-east-1");
+    aws = new AwsClients(settings);
+    store = new AssetStore(aws, new OutboundHttp(new OutboundSettings()));
+    aws.s3("us-east-1").createBucket(b -> b.bucket("store"));
+  }
+
+  @AfterEach
+  void stop() {
+    aws.close();
+  }
+
+  private static AssetWrite write(String key) {
+    return new AssetWrite("store", key, null, null, Map.of(), Map.of(), null, false);
+  }
+
+  private static AssetContent bytes(String text) {
+    return new AssetContent.Bytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void neverOverwritesAnObjectThatAppearedAfterItLooked() {
+    store.put(write("k"), bytes("someone else's")); // appears between the HEAD and the write
+    assertThatThrownBy(() -> store.put(write("k").onlyIf(null), bytes("mine")))
+        .isInstanceOf(Problem.class)
+        .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("Conflict"))
+        .satisfies(e -> assertThat(((Problem) e).retryable()).isTrue());
+    assertThat(aws.s3("us-east-1").getObjectAsBytes(b -> b.bucket("store").key("k")).asUtf8String())
+        .isEqualTo("someone else's");
+  }
+
+  @Test
+  void overwritesOnlyTheObjectItSaw() {
+    StoredAsset seen = store.put(write("k"), bytes("v1"));
+    store.put(write("k"), bytes("v2 by someone else"));
+    assertThatThrownBy(() -> store.put(write("k").onlyIf(seen.etag()), bytes("v3")))
+        .isInstanceOf(Problem.class)
+        .hasMessageContaining("changed while it was being written");
+    StoredAsset current = store.put(write("k"), bytes("v4"));
+    assertThat(store.put(write("k").onlyIf(current.etag()), bytes("v5")).size()).isEqualTo(2);
+  }
+
+  @Test
+  void listsAtMostTheLimitInKeyOrder() {
+    for (String key : new String[] {"c", "a", "b"}) {
+      store.put(write(key), bytes(key));
+    }
+    assertThat(store.list(null, "store", null, 2))
+        .extracting(AssetStore.Listed::key)
+        .containsExactly("a", "b");
+  }
+
+  @Test
+  void refusesUnknownRegionsInsteadOfMakingAClientForEach() {
+    assertThatThrownBy(() -> store.list("not-a-region-42", "store", null, 1))
+        .isInstanceOf(Problem.class)
+        .hasMessageContaining("'not-a-region-42' is not an AWS region");
+  }
+}

@@ -1,0 +1,160 @@
+package dev.buildserver.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** OutboundHttp against two servers on 127.0.0.1 (two origins: two ports). */
+class OutboundHttpTest {
+
+  private HttpServer origin;
+  private HttpServer other;
+  private final List<String> authSeenByOther = new CopyOnWriteArrayList<>();
+  private final List<String> authSeenByOrigin = new CopyOnWriteArrayList<>();
+  private OutboundHttp http;
+
+  @BeforeEach
+  void start() throws IOException {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    other = server();
+    other.createContext(
+        "/target",
+        e -> {
+          authSeenByOther.add(String.valueOf(e.getRequestHeaders().getFirst("Authorization")));
+          respond(e, 200, "elsewhere");
+        });
+    origin = server();
+    origin.createContext(
+        "/same",
+        e -> {
+          e.getResponseHeaders().add("Location", "/final");
+          respond(e, 302, "");
+        });
+    origin.createContext(
+        "/final",
+        e -> {
+          authSeenByOrigin.add(String.valueOf(e.getRequestHeaders().getFirst("Authorization")));
+          respond(e, 200, "here");
+        });
+    origin.createContext(
+        "/away",
+        e -> {
+          e.getResponseHeaders()
+              .add("Location", "http://127.0.0.1:" + other.getAddress().getPort() + "/target");
+          respond(e, 302, "");
+        });
+    origin.createContext(
+        "/stall",
+        e -> {
+          e.sendResponseHeaders(200, 1000);
+          OutputStream out = e.getResponseBody();
+          out.write(new byte[10]);
+          out.flush();
+          sleep(3000);
+          e.close();
+        });
+    origin.createContext(
+        "/big",
+        e -> {
+          e.sendResponseHeaders(200, 0); // chunked: no Content-Length to refuse up front
+          try (OutputStream out = e.getResponseBody()) {
+            out.write(new byte[4096]);
+          }
+        });
+    origin.start();
+    other.start();
+    OutboundSettings settings = new OutboundSettings();
+    settings.setReadTimeout(Duration.ofMillis(500));
+    settings.setMaxBytes(1024);
+    http = new OutboundHttp(settings);
+  }
+
+  @AfterEach
+  void stop() {
+    origin.stop(0);
+    other.stop(0);
+  }
+
+  @Test
+  void keepsCredentialsOnSameOriginRedirectsOnly() throws Exception {
+    Map<String, String> auth = Map.of("Authorization", "Bearer s3cret");
+    try (InputStream in = http.get(url(origin, "/same"), auth).body()) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("here");
+    }
+    assertThat(authSeenByOrigin).containsExactly("Bearer s3cret");
+
+    try (InputStream in = http.get(url(origin, "/away"), auth).body()) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("elsewhere");
+    }
+    assertThat(authSeenByOther).containsExactly("null");
+  }
+
+  @Test
+  void failsABodyThatStallsInsteadOfWaitingForever() throws Exception {
+    long start = System.nanoTime();
+    try (InputStream in = http.get(url(origin, "/stall"), Map.of()).body()) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("no data from");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void failsABodyPastTheCap() throws Exception {
+    try (InputStream in = http.get(url(origin, "/big"), Map.of()).body()) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(OutboundHttp.BodyTooLargeException.class)
+          .hasMessageContaining("larger than the outbound limit of 1024 bytes");
+    }
+  }
+
+  @Test
+  void reportsStatusesWithoutTheQueryString() {
+    assertThatThrownBy(() -> http.get(url(origin, "/missing?token=s3cret"), Map.of()))
+        .isInstanceOf(OutboundHttp.HttpStatusException.class)
+        .hasMessageContaining("answered HTTP 404")
+        .message()
+        .doesNotContain("s3cret");
+  }
+
+  private static HttpServer server() throws IOException {
+    return HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+  }
+
+  private static String url(HttpServer server, String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange e, int status, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    e.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      e.getResponseBody().write(bytes);
+    }
+    e.close();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
