@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       PutAssetCommand.class,
       GetAssetCommand.class,
       ListAssetsCommand.class,
-      BalanceCommand.class
+      BalanceCommand.class,
+      Ec2TestCommand.class
     })
 public class BuilderCommand {}

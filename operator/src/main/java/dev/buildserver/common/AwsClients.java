@@ -1,13 +1,16 @@
 package dev.buildserver.common;
 
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -28,8 +31,17 @@ public class AwsClients implements AutoCloseable {
   private final Map<String, S3Client> s3 = new ConcurrentHashMap<>();
   private final Map<String, Ec2Client> ec2 = new ConcurrentHashMap<>();
 
+  private final List<ExecutionInterceptor> interceptors;
+
   public AwsClients(AwsSettings settings) {
+    this(settings, List.of());
+  }
+
+  /** With SDK interceptors (beans of that type: none in production; tests inject faults). */
+  @Inject
+  public AwsClients(AwsSettings settings, List<ExecutionInterceptor> interceptors) {
     this.settings = settings;
+    this.interceptors = List.copyOf(interceptors);
   }
 
   /** The region used when a resource names none. */
@@ -78,7 +90,10 @@ public class AwsClients implements AutoCloseable {
         .region(Region.of(region))
         .httpClient(http)
         .overrideConfiguration(
-            ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build());
+            ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .executionInterceptors(interceptors)
+                .build());
     settings.getEndpoint().ifPresent(builder::endpointOverride);
     return builder;
   }

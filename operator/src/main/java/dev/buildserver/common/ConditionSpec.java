@@ -2,9 +2,16 @@ package dev.buildserver.common;
 
 /**
  * A condition as a reconciler decides it: type, status, CamelCase reason and a message that says
- * what happened and, on failure, what to change.
+ * what happened and, on failure, what to change. {@code warning} (nullable) overrides whether its
+ * event is a Warning, for conditions that are False without being bad news (a run in progress).
  */
-public record ConditionSpec(String type, Status status, String reason, String message) {
+public record ConditionSpec(
+    String type, Status status, String reason, String message, Boolean warning) {
+
+  /** A condition whose event is a Warning exactly when its status is not True (except Paused). */
+  public ConditionSpec(String type, Status status, String reason, String message) {
+    this(type, status, reason, message, null);
+  }
 
   /** The tri-state of a metav1.Condition. */
   public enum Status {
@@ -25,6 +32,9 @@ public record ConditionSpec(String type, Status status, String reason, String me
 
   /** Whether this outcome is bad news for a user (a Warning event rather than a Normal one). */
   public boolean isWarning() {
+    if (warning != null) {
+      return warning;
+    }
     return status != Status.True && !Pause.REASON.equals(reason);
   }
 }

@@ -12,6 +12,18 @@ public final class Durations {
 
   private Durations() {}
 
+  /** A duration as the API writes it: "5m", "1h30m", "90s". */
+  public static String format(Duration d) {
+    StringBuilder out = new StringBuilder();
+    long hours = d.toHours();
+    int minutes = d.toMinutesPart();
+    int seconds = d.toSecondsPart();
+    if (hours > 0) out.append(hours).append('h');
+    if (minutes > 0) out.append(minutes).append('m');
+    if (seconds > 0 || out.length() == 0) out.append(seconds).append('s');
+    return out.toString();
+  }
+
   public static Optional<Duration> parse(String text) {
     if (text == null || text.isBlank()) {
       return Optional.empty();

@@ -17,7 +17,16 @@ public final class Pause {
   }
 
   public static ConditionSpec condition() {
-    return ConditionSpec.notReady(
-        REASON, "Reconciling is paused: remove the annotation " + ANNOTATION + " to resume.");
+    return condition(ConditionSpec.READY);
+  }
+
+  /** The condition of the given type (Ready, or Complete for runs) saying that it is paused. */
+  public static ConditionSpec condition(String type) {
+    return new ConditionSpec(
+        type,
+        ConditionSpec.Status.False,
+        REASON,
+        "Reconciling is paused: remove the annotation " + ANNOTATION + " to resume.",
+        false);
   }
 }

@@ -42,18 +42,29 @@ public class StatusRecorder {
    */
   public <R extends CustomResource<?, S>, S extends ResourceStatus> UpdateControl<R> record(
       R resource, S wanted, ConditionSpec condition) {
+    return record(resource, wanted, List.of(condition));
+  }
+
+  /** As {@link #record(CustomResource, ResourceStatus, ConditionSpec)}, for several conditions. */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus> UpdateControl<R> record(
+      R resource, S wanted, List<ConditionSpec> conditions) {
     long generation = generation(resource);
     S previous = resource.getStatus();
     List<io.fabric8.kubernetes.api.model.Condition> previousConditions =
         previous == null ? List.of() : previous.getConditions();
+    List<io.fabric8.kubernetes.api.model.Condition> next = previousConditions;
+    for (ConditionSpec condition : conditions) {
+      next = Conditions.upsert(next, condition, generation, clock.instant());
+    }
     wanted.setObservedGeneration(generation);
-    wanted.setConditions(
-        Conditions.upsert(previousConditions, condition, generation, clock.instant()));
+    wanted.setConditions(next);
     if (previous != null && sameJson(previous, wanted)) {
       return UpdateControl.noUpdate();
     }
-    if (Conditions.changes(previousConditions, condition, generation)) {
-      events.record(resource, condition.isWarning(), condition.reason(), condition.message());
+    for (ConditionSpec condition : conditions) {
+      if (Conditions.changes(previousConditions, condition, generation)) {
+        events.record(resource, condition.isWarning(), condition.reason(), condition.message());
+      }
     }
     resource.setStatus(wanted);
     return UpdateControl.patchStatus(resource);

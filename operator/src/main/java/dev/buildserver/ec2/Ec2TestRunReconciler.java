@@ -3,42 +3,155 @@ package dev.buildserver.ec2;
 import dev.buildserver.common.ConditionSpec;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
+import dev.buildserver.common.Problem;
 import dev.buildserver.common.StatusRecorder;
+import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
-/** Reconciles Ec2TestRuns. */
+/**
+ * Runs each Ec2TestRun once: one step of {@link Ec2TestRunner} per reconcile, the status written
+ * after every step (so the instance id is recorded before anything else), and the instance
+ * terminated when the resource is deleted mid-run. Finished runs with ttlSecondsAfterFinished
+ * delete themselves.
+ */
 @Singleton
 @ControllerConfiguration(name = "ec2testrun", finalizerName = Finalizers.NAME)
 public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2TestRun> {
 
-  static final String NOT_IMPLEMENTED = "NotImplemented";
-
+  private final Ec2TestRunner runner;
+  private final InstanceLauncher launcher;
   private final StatusRecorder status;
+  private final Clock clock;
+  private final LaunchSlots slots;
 
-  public Ec2TestRunReconciler(StatusRecorder status) {
+  public Ec2TestRunReconciler(
+      Ec2TestRunner runner,
+      InstanceLauncher launcher,
+      StatusRecorder status,
+      Clock clock,
+      @Value("${buildserver.ec2.max-active-runs-per-region:5}") int perRegion) {
+    this.runner = runner;
+    this.launcher = launcher;
     this.status = status;
+    this.clock = clock;
+    this.slots = new LaunchSlots(perRegion);
   }
 
   @Override
-  public UpdateControl<Ec2TestRun> reconcile(Ec2TestRun resource, Context<Ec2TestRun> context) {
-    ConditionSpec ready =
-        Pause.isPaused(resource)
-            ? Pause.condition()
-            : ConditionSpec.notReady(
-                NOT_IMPLEMENTED,
-                "EC2 test runs are not implemented in this version of the operator yet: the resource is"
-                    + " accepted and tracked, but nothing is done for it.");
-    return status.record(resource, status.editable(resource, Ec2TestRunStatus::new), ready);
+  public UpdateControl<Ec2TestRun> reconcile(Ec2TestRun run, Context<Ec2TestRun> context) {
+    Ec2TestRunStatus next = status.editable(run, Ec2TestRunStatus::new);
+    if (Pause.isPaused(run)) {
+      return status.record(run, next, List.of(Pause.condition(RunConditions.COMPLETE)));
+    }
+    Instant now = clock.instant();
+    if (finished(next)) {
+      slots.release(run.getMetadata().getUid());
+      Optional<Duration> ttl = ttlLeft(run, next, now);
+      if (ttl.isPresent() && ttl.get().isZero()) {
+        context.getClient().resource(run).delete();
+        return UpdateControl.noUpdate();
+      }
+      var control = status.record(run, next, RunConditions.of(next));
+      return ttl.map(control::rescheduleAfter).orElse(control);
+    }
+    Instant created = Instant.parse(run.getMetadata().getCreationTimestamp());
+    Optional<Duration> wait =
+        runner.step(
+            run.getSpec(),
+            identity(run),
+            created,
+            next,
+            now,
+            (region, uid) ->
+                slots.tryAcquire(region, uid, context.getPrimaryCache().list().toList(), now));
+    if (finished(next)) {
+      slots.release(run.getMetadata().getUid());
+      wait = ttlLeft(run, next, now).map(d -> d.isZero() ? Duration.ofSeconds(1) : d);
+    }
+    var control = status.record(run, next, RunConditions.of(next));
+    return wait.map(d -> control.rescheduleAfter(d.isZero() ? Duration.ofMillis(10) : d))
+        .orElse(control);
   }
 
+  /** Throttling and outages are reported (the run goes on) and retried with backoff. */
   @Override
-  public DeleteControl cleanup(Ec2TestRun resource, Context<Ec2TestRun> context) {
+  public ErrorStatusUpdateControl<Ec2TestRun> updateErrorStatus(
+      Ec2TestRun run, Context<Ec2TestRun> context, Exception e) {
+    Ec2TestRunStatus next = status.editable(run, Ec2TestRunStatus::new);
+    Problem problem =
+        Problem.in(e)
+            .orElseGet(() -> new Problem("ReconcileError", String.valueOf(e.getMessage()), true));
+    List<ConditionSpec> conditions = new ArrayList<>(RunConditions.of(next));
+    conditions.set(
+        0,
+        new ConditionSpec(
+            RunConditions.COMPLETE,
+            ConditionSpec.Status.False,
+            problem.reason(),
+            problem.getMessage() + "; retrying",
+            true));
+    var update = status.record(run, next, conditions);
+    return update.isPatchStatus()
+        ? ErrorStatusUpdateControl.patchStatus(run)
+        : ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * Deleted mid-run: the instance is terminated; a finished run's instance stays as its policy
+   * said.
+   */
+  @Override
+  public DeleteControl cleanup(Ec2TestRun run, Context<Ec2TestRun> context) {
+    String uid = run.getMetadata().getUid();
+    slots.release(uid);
+    Ec2TestRunStatus current = run.getStatus();
+    String region = run.getSpec().region();
+    if (current == null || !finished(current)) {
+      String instanceId =
+          current != null && current.getInstanceId() != null
+              ? current.getInstanceId()
+              : launcher.findByOwner(region, uid).map(InstanceInfo::instanceId).orElse(null);
+      if (instanceId != null) {
+        launcher.terminate(region, instanceId);
+      }
+    }
+    var template = run.getSpec().launchTemplate();
+    if (template != null && template.data() != null) {
+      launcher.deleteTemplate(region, LaunchSpec.temporaryTemplateName(uid));
+    }
     return DeleteControl.defaultDelete();
+  }
+
+  private static boolean finished(Ec2TestRunStatus s) {
+    return s.getPhase() == Phase.Succeeded || s.getPhase() == Phase.Failed;
+  }
+
+  /** Time left until a finished run deletes itself (zero: now), or empty without a TTL. */
+  private static Optional<Duration> ttlLeft(Ec2TestRun run, Ec2TestRunStatus s, Instant now) {
+    Long ttl = run.getSpec().ttlSecondsAfterFinished();
+    if (ttl == null || s.getFinishedAt() == null) {
+      return Optional.empty();
+    }
+    Duration left = Duration.between(now, Instant.parse(s.getFinishedAt()).plusSeconds(ttl));
+    return Optional.of(left.isNegative() ? Duration.ZERO : left);
+  }
+
+  private static LaunchSpec.RunIdentity identity(Ec2TestRun run) {
+    var meta = run.getMetadata();
+    return new LaunchSpec.RunIdentity(meta.getUid(), meta.getNamespace(), meta.getName());
   }
 }

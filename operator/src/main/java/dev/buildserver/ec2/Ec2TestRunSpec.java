@@ -53,16 +53,28 @@ public record Ec2TestRunSpec(
     Never
   }
 
-  /** A launch template named by id or by name. */
+  /** A launch template named by id or by name, or defined inline for this run. */
   @ValidationRule(
-      value = "has(self.id) != has(self.name)",
-      message = "launchTemplate needs exactly one of id or name")
+      value = "[has(self.id), has(self.name), has(self.data)].filter(x, x).size() == 1",
+      message = "launchTemplate needs exactly one of id, name or data")
   public record LaunchTemplateReference(
       @Pattern("^lt-[0-9a-f]+$") @JsonPropertyDescription("Launch template id, e.g. lt-0abc123.")
           String id,
       @JsonPropertyDescription("Launch template name.") String name,
       @JsonPropertyDescription("Version number, $Latest or $Default. Defaults to $Default.")
-          String version) {}
+          String version,
+      @JsonPropertyDescription(
+              "Launch template data for this run only: the run creates a temporary launch template,"
+                  + " launches from it and deletes it when done.")
+          LaunchTemplateData data) {}
+
+  /** The parts of EC2 launch template data a test run can define inline. */
+  public record LaunchTemplateData(
+      @Pattern("^ami-[0-9a-f]+$") @JsonPropertyDescription("AMI to launch.") String imageId,
+      @JsonPropertyDescription("Instance type, e.g. t3.micro.") String instanceType,
+      @JsonPropertyDescription("Security groups of the instance.") List<String> securityGroupIds,
+      @JsonPropertyDescription("Tags for instances launched from the template.")
+          Map<String, String> tags) {}
 
   /** Checks made on the instance once it is running. */
   public record Expectations(

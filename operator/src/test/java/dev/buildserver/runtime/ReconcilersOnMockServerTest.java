@@ -16,12 +16,16 @@ import dev.buildserver.common.Pause;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunReconciler;
+import dev.buildserver.ec2.Ec2TestRunStatus;
+import dev.buildserver.ec2.Ec2TestRunner;
+import dev.buildserver.ec2.InstanceLauncher;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
 import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
+import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.RepoFiles;
@@ -59,18 +63,25 @@ class ReconcilersOnMockServerTest {
     Clock clock = Clock.systemUTC();
     EventRecorder events = new EventRecorder(client, clock);
     StatusRecorder recorder = new StatusRecorder(events, clock);
-    AwsSettings aws = new AwsSettings();
-    aws.setEndpoint(MotoServer.get().endpoint());
-    aws.setRegion("us-east-1");
+    AwsSettings awsSettings = new AwsSettings();
+    awsSettings.setEndpoint(MotoServer.get().endpoint());
+    awsSettings.setRegion("us-east-1");
+    AwsClients aws = new AwsClients(awsSettings);
+    Ec2Examples.createLaunchTemplate(aws);
     OutboundHttp http = new OutboundHttp(new OutboundSettings());
-    store = new AssetStore(new AwsClients(aws), http);
+    store = new AssetStore(aws, http);
     ledger = LedgerServer.start().serveFiles(RepoFiles.examples().resolve("ledger/transactions"));
     runtime =
         new OperatorRuntime(
             client,
             List.of(
                 new BuildAssetReconciler(store, recorder, events, clock),
-                new Ec2TestRunReconciler(recorder),
+                new Ec2TestRunReconciler(
+                    new Ec2TestRunner(new InstanceLauncher(aws)),
+                    new InstanceLauncher(aws),
+                    recorder,
+                    clock,
+                    5),
                 new BalanceReportReconciler(
                     new BalanceService(new LedgerPager(http, new LedgerSettings())),
                     store,
@@ -96,10 +107,20 @@ class ReconcilersOnMockServerTest {
     assertThat(store.head("us-east-1", asset.getSpec().bucket(), asset.getSpec().key(), null))
         .as("the example's object in moto")
         .isPresent();
-    assertTracked(
-        Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
-        "False",
-        "NotImplemented");
+    Ec2TestRun run = Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class);
+    run.getMetadata().setNamespace("default");
+    client.resource(run).create();
+    Ec2TestRun done =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> client.resource(run).get(),
+                r ->
+                    r.getStatus() != null
+                        && r.getStatus().getPhase() == Ec2TestRunStatus.Phase.Succeeded);
+    assertThat(done.getMetadata().getFinalizers()).contains(Finalizers.NAME);
+    assertThat(Resources.condition(done, "Succeeded").orElseThrow().getReason())
+        .isEqualTo("ChecksPassed");
     BalanceReport report =
         Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class);
     // the example's own ledger files, served by the test instead of the local stack

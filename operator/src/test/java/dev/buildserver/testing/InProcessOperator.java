@@ -6,6 +6,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.URI;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -28,6 +29,15 @@ public final class InProcessOperator implements AutoCloseable {
   }
 
   public static InProcessOperator start(String... namespaces) {
+    return start(List.of(), Map.of(), namespaces);
+  }
+
+  /**
+   * With extra beans (e.g. an SDK ExecutionInterceptor that injects EC2 faults) and extra
+   * configuration properties.
+   */
+  public static InProcessOperator start(
+      List<Object> beans, Map<String, Object> extra, String... namespaces) {
     Map<String, Object> properties = new HashMap<>();
     properties.put("buildserver.operator.kubeconfig", KubeApi.get().kubeconfig().toString());
     properties.put("buildserver.operator.watch-namespaces", String.join(",", namespaces));
@@ -36,7 +46,9 @@ public final class InProcessOperator implements AutoCloseable {
     properties.put("buildserver.aws.region", "us-east-1");
     properties.put("buildserver.api.token", API_TOKEN);
     properties.put("micronaut.server.port", -1);
-    ApplicationContext context = ApplicationContext.builder().properties(properties).start();
+    properties.putAll(extra);
+    ApplicationContext context =
+        ApplicationContext.builder().properties(properties).singletons(beans.toArray()).start();
     EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
     context.getBean(OperatorRuntime.class).start();
     return new InProcessOperator(context, server);

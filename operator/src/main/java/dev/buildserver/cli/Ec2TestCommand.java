@@ -1,0 +1,198 @@
+package dev.buildserver.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.Main.CliException;
+import dev.buildserver.common.Durations;
+import dev.buildserver.ec2.Ec2TestRunSpec;
+import dev.buildserver.ec2.Ec2TestRunStatus;
+import dev.buildserver.ec2.Ec2TestRunner;
+import dev.buildserver.ec2.LaunchSpec;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code builder ec2-test}: the Ec2TestRun checks, once, from a terminal. Exits 0 only when every
+ * check passed; the instance is terminated unless {@code --keep-instance} (also on Ctrl-C).
+ */
+@Command(
+    name = "ec2-test",
+    mixinStandardHelpOptions = true,
+    description =
+        "Launch an EC2 instance, wait for running, check it, terminate it; exit 0 only if every check passed.")
+public class Ec2TestCommand implements Callable<Integer> {
+
+  @Option(names = "--region", required = true, description = "AWS region.")
+  String region;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  static class Source {
+    @Option(names = "--launch-template", description = "Launch template NAME[:VERSION].")
+    String launchTemplate;
+
+    @ArgGroup(exclusive = false)
+    Image image;
+  }
+
+  static class Image {
+    @Option(names = "--image-id", required = true, description = "AMI to launch.")
+    String imageId;
+
+    @Option(
+        names = "--instance-type",
+        required = true,
+        description = "Instance type, e.g. t2.micro.")
+    String instanceType;
+  }
+
+  @Option(names = "--tag", description = "Tag K=V applied at launch (repeatable).")
+  Map<String, String> tags = new LinkedHashMap<>();
+
+  @Option(names = "--expect-instance-type", description = "Expected instance type.")
+  String expectInstanceType;
+
+  @Option(names = "--expect-tag", description = "Expected tag K=V (repeatable).")
+  Map<String, String> expectTags = new LinkedHashMap<>();
+
+  @Option(names = "--expect-availability-zone", description = "Expected availability zone.")
+  String expectZone;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "5m",
+      description = "How long the instance may take to run (default 5m).")
+  String timeout;
+
+  @Option(names = "--keep-instance", description = "Do not terminate the instance.")
+  boolean keepInstance;
+
+  @Option(
+      names = "--output",
+      defaultValue = "table",
+      description = "table or json (default table).")
+  String output;
+
+  @Inject Ec2TestRunner runner;
+  @Inject ObjectMapper json;
+  @Inject Clock clock;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    if (!output.equals("table") && !output.equals("json")) {
+      throw new CliException("--output must be table or json, not '" + output + "'", 2);
+    }
+    Duration running;
+    try {
+      running = Durations.parse(timeout).orElseThrow();
+    } catch (RuntimeException e) {
+      throw new CliException("--timeout '" + timeout + "' is not a duration like 90s or 5m", 2);
+    }
+    Ec2TestRunSpec spec = spec(running);
+    LaunchSpec.RunIdentity run =
+        new LaunchSpec.RunIdentity(UUID.randomUUID().toString(), "cli", "ec2-test");
+    Ec2TestRunStatus status = new Ec2TestRunStatus();
+    Instant started = clock.instant();
+    Thread interrupted = terminateOnInterrupt(spec, status);
+    try {
+      Optional<Duration> wait =
+          runner.step(spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+      while (wait.isPresent()) {
+        Thread.sleep(wait.get().toMillis());
+        wait =
+            runner.step(
+                spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+      }
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(interrupted);
+    }
+    print(status);
+    return status.getPhase() == Ec2TestRunStatus.Phase.Succeeded ? 0 : 1;
+  }
+
+  private Ec2TestRunSpec spec(Duration running) {
+    Ec2TestRunSpec.LaunchTemplateReference template = null;
+    if (source.launchTemplate != null) {
+      String[] parts = source.launchTemplate.split(":", 2);
+      template =
+          new Ec2TestRunSpec.LaunchTemplateReference(
+              null, parts[0], parts.length > 1 ? parts[1] : null, null);
+    }
+    var expect =
+        new Ec2TestRunSpec.Expectations(
+            expectInstanceType,
+            expectZone,
+            null,
+            null,
+            expectTags.isEmpty() ? null : expectTags,
+            null);
+    String total = Durations.format(running.plus(Duration.ofMinutes(5)));
+    return new Ec2TestRunSpec(
+        region,
+        template,
+        source.image == null ? null : source.image.imageId,
+        source.image == null ? null : source.image.instanceType,
+        null,
+        List.of(),
+        tags,
+        expect,
+        new Ec2TestRunSpec.Timeouts(Durations.format(running), total),
+        keepInstance ? Ec2TestRunSpec.TerminatePolicy.Never : Ec2TestRunSpec.TerminatePolicy.Always,
+        null);
+  }
+
+  /** On Ctrl-C, an instance already launched is terminated (unless --keep-instance). */
+  private Thread terminateOnInterrupt(Ec2TestRunSpec spec, Ec2TestRunStatus status) {
+    Thread hook =
+        new Thread(
+            () -> {
+              if (!keepInstance && status.getInstanceId() != null) {
+                System.err.println("builder: interrupted: terminating " + status.getInstanceId());
+                runner.terminate(spec.region(), status.getInstanceId());
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private void print(Ec2TestRunStatus status) throws IOException {
+    if (output.equals("json")) {
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("phase", status.getPhase());
+      result.put("instanceId", status.getInstanceId());
+      result.put("availabilityZone", status.getAvailabilityZone());
+      result.put("instanceType", status.getInstanceType());
+      result.put("timeToRunningSeconds", status.getTimeToRunningSeconds());
+      result.put("checks", status.getChecks());
+      System.out.println(json.writeValueAsString(result));
+      return;
+    }
+    System.out.printf(
+        "%s  instance %s  %s  %s  running after %ss%n%n",
+        status.getPhase(),
+        status.getInstanceId(),
+        status.getInstanceType(),
+        status.getAvailabilityZone(),
+        status.getTimeToRunningSeconds());
+    System.out.printf("%-22s %-30s %-30s %s%n", "CHECK", "EXPECTED", "ACTUAL", "RESULT");
+    for (var c : status.getChecks()) {
+      System.out.printf(
+          "%-22s %-30s %-30s %s%n",
+          c.name(), c.expected(), c.actual(), c.passed() ? "pass" : "FAIL");
+    }
+    System.out.println();
+    System.out.println(status.getMessage());
+  }
+}

@@ -1,0 +1,253 @@
+package dev.buildserver.ec2;
+
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.Problem;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+/** The one place that talks to EC2 for test runs: find, launch, describe, terminate, templates. */
+@Singleton
+public class InstanceLauncher {
+
+  private final AwsClients aws;
+
+  public InstanceLauncher(AwsClients aws) {
+    this.aws = aws;
+  }
+
+  /** The instance a run already launched, found by its owner tag (any state), if any. */
+  public Optional<InstanceInfo> findByOwner(String region, String uid) {
+    return call(
+        "DescribeInstances",
+        () ->
+            ec2(region)
+                .describeInstancesPaginator(
+                    b ->
+                        b.filters(
+                            Filter.builder()
+                                .name("tag:" + LaunchSpec.OWNER_UID_TAG)
+                                .values(uid)
+                                .build()))
+                .reservations()
+                .stream()
+                .flatMap(r -> r.instances().stream())
+                .min(
+                    Comparator.comparing(
+                        Instance::launchTime, Comparator.nullsLast(Comparator.naturalOrder())))
+                .map(InstanceLauncher::info));
+  }
+
+  /** Every instance carrying the owner tag (for counting in tests and reports). */
+  public List<InstanceInfo> ownedInstances(String region) {
+    return call(
+        "DescribeInstances",
+        () ->
+            ec2(region)
+                .describeInstancesPaginator(
+                    b ->
+                        b.filters(
+                            Filter.builder()
+                                .name("tag-key")
+                                .values(LaunchSpec.OWNER_UID_TAG)
+                                .build()))
+                .reservations()
+                .stream()
+                .flatMap(r -> r.instances().stream())
+                .map(InstanceLauncher::info)
+                .toList());
+  }
+
+  /** Launches one instance; {@code clientToken} makes a retried call idempotent on real EC2. */
+  public String launch(LaunchSpec spec, String templateId, String clientToken) {
+    List<Tag> tags = new ArrayList<>();
+    spec.tags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
+    return call(
+        "RunInstances",
+        () ->
+            ec2(spec.region())
+                .runInstances(
+                    b -> {
+                      b.minCount(1).maxCount(1).clientToken(clientToken);
+                      if (templateId != null || spec.templateName() != null) {
+                        b.launchTemplate(
+                            t -> {
+                              if (templateId != null) {
+                                t.launchTemplateId(templateId);
+                              } else {
+                                t.launchTemplateName(spec.templateName());
+                              }
+                              t.version(
+                                  spec.templateVersion() == null
+                                      ? "$Default"
+                                      : spec.templateVersion());
+                            });
+                      }
+                      if (spec.imageId() != null) {
+                        b.imageId(spec.imageId());
+                      }
+                      if (spec.instanceType() != null) {
+                        b.instanceType(spec.instanceType());
+                      }
+                      if (spec.subnetId() != null) {
+                        b.subnetId(spec.subnetId());
+                      }
+                      if (!spec.securityGroupIds().isEmpty()) {
+                        b.securityGroupIds(spec.securityGroupIds());
+                      }
+                      b.tagSpecifications(
+                          TagSpecification.builder()
+                              .resourceType(ResourceType.INSTANCE)
+                              .tags(tags)
+                              .build());
+                    })
+                .instances()
+                .get(0)
+                .instanceId());
+  }
+
+  public Optional<InstanceInfo> describe(String region, String instanceId) {
+    try {
+      return call(
+          "DescribeInstances",
+          () ->
+              ec2(region).describeInstances(b -> b.instanceIds(instanceId)).reservations().stream()
+                  .flatMap(r -> r.instances().stream())
+                  .findFirst()
+                  .map(InstanceLauncher::info));
+    } catch (Problem p) {
+      if (p.reason().equals("InvalidInstanceIDNotFound")) {
+        return Optional.empty(); // not visible yet: EC2 is eventually consistent
+      }
+      throw p;
+    }
+  }
+
+  /** Terminates the instance; an instance already gone is fine. */
+  public void terminate(String region, String instanceId) {
+    try {
+      call(
+          "TerminateInstances",
+          () -> ec2(region).terminateInstances(b -> b.instanceIds(instanceId)));
+    } catch (Problem p) {
+      if (!p.reason().equals("InvalidInstanceIDNotFound")) {
+        throw p;
+      }
+    }
+  }
+
+  /** The id of the run's temporary launch template, created from the inline data if missing. */
+  public String ensureTemplate(String region, String name, Ec2TestRunSpec.LaunchTemplateData data) {
+    var existing =
+        call(
+            "DescribeLaunchTemplates",
+            () ->
+                ec2(region)
+                    .describeLaunchTemplates(
+                        b ->
+                            b.filters(
+                                Filter.builder().name("launch-template-name").values(name).build()))
+                    .launchTemplates());
+    if (!existing.isEmpty()) {
+      return existing.get(0).launchTemplateId();
+    }
+    Map<String, String> tags = new HashMap<>(data.tags() == null ? Map.of() : data.tags());
+    return call(
+        "CreateLaunchTemplate",
+        () ->
+            ec2(region)
+                .createLaunchTemplate(
+                    b ->
+                        b.launchTemplateName(name)
+                            .launchTemplateData(
+                                d -> {
+                                  d.imageId(data.imageId());
+                                  if (data.instanceType() != null) {
+                                    d.instanceType(data.instanceType());
+                                  }
+                                  if (data.securityGroupIds() != null
+                                      && !data.securityGroupIds().isEmpty()) {
+                                    d.securityGroupIds(data.securityGroupIds());
+                                  }
+                                  if (!tags.isEmpty()) {
+                                    List<Tag> list = new ArrayList<>();
+                                    tags.forEach(
+                                        (k, v) -> list.add(Tag.builder().key(k).value(v).build()));
+                                    d.tagSpecifications(
+                                        t -> t.resourceType(ResourceType.INSTANCE).tags(list));
+                                  }
+                                }))
+                .launchTemplate()
+                .launchTemplateId());
+  }
+
+  /** Deletes the run's temporary launch template; a missing one is fine. */
+  public void deleteTemplate(String region, String name) {
+    try {
+      call(
+          "DeleteLaunchTemplate",
+          () -> ec2(region).deleteLaunchTemplate(b -> b.launchTemplateName(name)));
+    } catch (Problem p) {
+      if (!p.reason().startsWith("InvalidLaunchTemplateName")) {
+        throw p;
+      }
+    }
+  }
+
+  private Ec2Client ec2(String region) {
+    return aws.ec2(region);
+  }
+
+  private static InstanceInfo info(Instance i) {
+    Map<String, String> tags = new HashMap<>();
+    i.tags().forEach(t -> tags.put(t.key(), t.value()));
+    return new InstanceInfo(
+        i.instanceId(),
+        i.state() == null ? null : i.state().nameAsString(),
+        i.instanceTypeAsString(),
+        i.placement() == null ? null : i.placement().availabilityZone(),
+        i.subnetId(),
+        i.securityGroups().stream().map(g -> g.groupId()).toList(),
+        Map.copyOf(tags),
+        i.launchTime());
+  }
+
+  /** Runs one EC2 call, mapping its errors: throttling and outages are retryable, the rest not. */
+  private static <T> T call(String action, java.util.function.Supplier<T> operation) {
+    try {
+      return operation.get();
+    } catch (Ec2Exception e) {
+      String code =
+          e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null
+              ? "HTTP" + e.statusCode()
+              : e.awsErrorDetails().errorCode();
+      String message =
+          e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+      boolean throttled =
+          code.equals("RequestLimitExceeded")
+              || code.equals("Throttling")
+              || e.isThrottlingException();
+      boolean retryable = throttled || e.statusCode() >= 500;
+      String reason = throttled ? "Throttled" : code.replaceAll("[^A-Za-z0-9]", "");
+      String hint =
+          code.equals("UnauthorizedOperation") || code.equals("AuthFailure")
+              ? ": allow the operator's IAM role ec2:" + action
+              : "";
+      throw new Problem(reason, action + " failed: " + code + ": " + message + hint, retryable, e);
+    } catch (SdkClientException e) {
+      throw new Problem("Ec2Unreachable", "cannot reach EC2: " + e.getMessage(), true, e);
+    }
+  }
+}
