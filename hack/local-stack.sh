@@ -190,6 +190,7 @@ In another terminal:
   kubectl apply -f examples/put-asset.yaml
   kubectl wait --for=condition=Ready -f examples/put-asset.yaml
   kubectl get buildserver
+  kubectl apply -f examples/ec2-test-run.yaml && kubectl get ec2testruns -w
   kubectl explain buildasset.spec.source
   curl -s localhost:$OPERATOR_PORT/health/readiness
   curl -s -X POST --data-binary @README.md -H 'Content-Type: text/markdown' \
@@ -229,8 +230,8 @@ demo() {
   local wait_for_condition
   for example in examples/*.yaml; do
     case "$example" in
-      examples/put-asset.yaml | examples/balance-report.yaml) wait_for_condition=(--for=condition=Ready) ;;
-      *) wait_for_condition=(--for=jsonpath='{.status.observedGeneration}'=1) ;; # not implemented yet
+      examples/ec2-test-run.yaml) wait_for_condition=(--for=condition=Complete) ;;
+      *) wait_for_condition=(--for=condition=Ready) ;;
     esac
     "$KUBECTL" wait "${wait_for_condition[@]}" --timeout=120s -f "$example" >/dev/null \
       || die "$example did not finish within 120s; see $STATE/operator.log"

@@ -10,6 +10,9 @@ import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.testing.BuilderProcess;
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.AwsSettings;
+import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.MotoServer;
@@ -47,6 +50,9 @@ class OperatorProcessE2ETest {
     client = api.client();
     namespace = api.newNamespace("operator");
     MotoServer.get().reset(); // the examples use fixed bucket names
+    AwsSettings aws = new AwsSettings();
+    aws.setEndpoint(MotoServer.get().endpoint());
+    Ec2Examples.createLaunchTemplate(new AwsClients(aws));
     env =
         Map.of(
             "KUBECONFIG",
@@ -93,10 +99,7 @@ class OperatorProcessE2ETest {
     var examples = RepoFiles.examples();
     assertTracked(
         Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class), "Uploaded", "Normal");
-    assertTracked(
-        Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
-        "NotImplemented",
-        "Warning");
+    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class), "Finished", "Normal");
     try (LedgerServer ledger =
         LedgerServer.start().serveFiles(examples.resolve("ledger/transactions"))) {
       BalanceReport report =
@@ -183,7 +186,10 @@ class OperatorProcessE2ETest {
   }
 
   private static String reason(CustomResource<?, ?> resource) {
-    return Resources.condition(resource, "Ready").map(Condition::getReason).orElse(null);
+    String type = resource instanceof Ec2TestRun ? "Complete" : "Ready";
+    String reason = Resources.condition(resource, type).map(Condition::getReason).orElse(null);
+    // a run is tracked once it finished
+    return resource instanceof Ec2TestRun && !"Finished".equals(reason) ? null : reason;
   }
 
   private static int status(HttpResponse<String> response) {

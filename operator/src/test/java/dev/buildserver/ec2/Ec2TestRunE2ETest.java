@@ -97,6 +97,16 @@ class Ec2TestRunE2ETest {
   }
 
   @Test
+  void aSuccessfulRunMakesFiveEc2Calls() {
+    Ec2TestRun run =
+        apply("metadata: {name: counted}\nspec: {region: us-east-1, imageId: ami-12c6146b, instanceType: t2.micro}");
+    awaitPhase(run, Phase.Succeeded);
+    // DescribeInstances: the owner-tag lookup, the wait for running, the verification.
+    assertThat(faults.calls())
+        .isEqualTo(Map.of("DescribeInstances", 3, "RunInstances", 1, "TerminateInstances", 1));
+  }
+
+  @Test
   void eachExpectationFailsOnItsOwnAndTheInstanceIsStillTerminated() {
     Map<String, String> cases =
         Map.of(
