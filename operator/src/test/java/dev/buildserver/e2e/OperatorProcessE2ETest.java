@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.buildserver.asset.BuildAsset;
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.testing.BuilderProcess;
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.LedgerServer;
@@ -99,7 +99,10 @@ class OperatorProcessE2ETest {
     var examples = RepoFiles.examples();
     assertTracked(
         Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class), "Uploaded", "Normal");
-    assertTracked(Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class), "Finished", "Normal");
+    assertTracked(
+        Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class),
+        "Finished",
+        "Normal");
     try (LedgerServer ledger =
         LedgerServer.start().serveFiles(examples.resolve("ledger/transactions"))) {
       BalanceReport report =

@@ -31,9 +31,17 @@ class Ec2TestCommandTest {
     InstanceLauncher ec2 = ec2(moto);
     var result =
         BuilderProcess.run(
-            BuilderProcess.awsEnv(), new byte[0],
-            "ec2-test", "--region", "us-east-1", "--launch-template", "buildserver-example:$Latest",
-            "--expect-tag", "type=aws-test", "--output", "json");
+            BuilderProcess.awsEnv(),
+            new byte[0],
+            "ec2-test",
+            "--region",
+            "us-east-1",
+            "--launch-template",
+            "buildserver-example:$Latest",
+            "--expect-tag",
+            "type=aws-test",
+            "--output",
+            "json");
     assertThat(result.exitCode()).as(result.stderr()).isZero();
     JsonNode json = new ObjectMapper().readTree(result.stdout());
     assertThat(json.get("phase").asText()).isEqualTo("Succeeded");
@@ -47,20 +55,43 @@ class Ec2TestCommandTest {
     InstanceLauncher ec2 = ec2(moto);
     var result =
         BuilderProcess.run(
-            BuilderProcess.awsEnv(), new byte[0],
-            "ec2-test", "--region", "us-east-1", "--image-id", "ami-12c6146b", "--instance-type", "t2.micro",
-            "--expect-instance-type", "m5.large", "--keep-instance");
+            BuilderProcess.awsEnv(),
+            new byte[0],
+            "ec2-test",
+            "--region",
+            "us-east-1",
+            "--image-id",
+            "ami-12c6146b",
+            "--instance-type",
+            "t2.micro",
+            "--expect-instance-type",
+            "m5.large",
+            "--keep-instance");
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.stdout()).contains("instanceType").contains("FAIL").contains("was kept running");
-    assertThat(ec2.ownedInstances("us-east-1")).singleElement().satisfies(i -> assertThat(i.state()).isEqualTo("running"));
+    assertThat(result.stdout())
+        .contains("instanceType")
+        .contains("FAIL")
+        .contains("was kept running");
+    assertThat(ec2.ownedInstances("us-east-1"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.state()).isEqualTo("running"));
   }
 
   @Test
   void refusesBadUsageWithOneLine() {
     var result =
         BuilderProcess.run(
-            BuilderProcess.awsEnv(), new byte[0], "ec2-test", "--region", "us-east-1", "--image-id", "ami-12c6146b");
+            BuilderProcess.awsEnv(),
+            new byte[0],
+            "ec2-test",
+            "--region",
+            "us-east-1",
+            "--image-id",
+            "ami-12c6146b");
     assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.stderr().strip()).startsWith("builder: ").contains("--instance-type").doesNotContain("\n");
+    assertThat(result.stderr().strip())
+        .startsWith("builder: ")
+        .contains("--instance-type")
+        .doesNotContain("\n");
   }
 }

@@ -99,7 +99,8 @@ class Ec2TestRunE2ETest {
   @Test
   void aSuccessfulRunMakesFiveEc2Calls() {
     Ec2TestRun run =
-        apply("metadata: {name: counted}\nspec: {region: us-east-1, imageId: ami-12c6146b, instanceType: t2.micro}");
+        apply(
+            "metadata: {name: counted}\nspec: {region: us-east-1, imageId: ami-12c6146b, instanceType: t2.micro}");
     awaitPhase(run, Phase.Succeeded);
     // DescribeInstances: the owner-tag lookup, the wait for running, the verification.
     assertThat(faults.calls())

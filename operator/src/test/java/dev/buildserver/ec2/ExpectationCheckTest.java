@@ -13,19 +13,34 @@ class ExpectationCheckTest {
 
   private static final InstanceInfo RUNNING =
       new InstanceInfo(
-          "i-1", "running", "t2.micro", "us-east-1b", "subnet-1", List.of("sg-1", "sg-2"), Map.of("type", "aws-test", "team", "x"), Instant.EPOCH);
+          "i-1",
+          "running",
+          "t2.micro",
+          "us-east-1b",
+          "subnet-1",
+          List.of("sg-1", "sg-2"),
+          Map.of("type", "aws-test", "team", "x"),
+          Instant.EPOCH);
 
   @Test
   void alwaysChecksRegionAndState() {
     assertThat(ExpectationCheck.check("us-east-1", null, RUNNING))
-        .containsExactly(new Check("region", "us-east-1", "us-east-1", true), new Check("state", "running", "running", true));
+        .containsExactly(
+            new Check("region", "us-east-1", "us-east-1", true),
+            new Check("state", "running", "running", true));
     assertThat(ExpectationCheck.check("eu-west-1", null, RUNNING).get(0).passed()).isFalse();
   }
 
   @Test
   void checksEveryExpectationItIsGiven() {
     var expect =
-        new Ec2TestRunSpec.Expectations("t2.micro", "us-east-1a", "subnet-1", List.of("sg-2"), Map.of("type", "aws-test", "owner", "me"), null);
+        new Ec2TestRunSpec.Expectations(
+            "t2.micro",
+            "us-east-1a",
+            "subnet-1",
+            List.of("sg-2"),
+            Map.of("type", "aws-test", "owner", "me"),
+            null);
     List<Check> checks = ExpectationCheck.check("us-east-1", expect, RUNNING);
     assertThat(checks)
         .extracting(Check::name, Check::passed)
@@ -45,7 +60,8 @@ class ExpectationCheckTest {
   void conditionsSayWhyARunFailed() {
     Ec2TestRunStatus status = new Ec2TestRunStatus();
     status.setPhase(Phase.WaitingForRunning);
-    assertThat(RunConditions.of(status)).extracting(c -> c.type() + "=" + c.status() + "/" + c.reason())
+    assertThat(RunConditions.of(status))
+        .extracting(c -> c.type() + "=" + c.status() + "/" + c.reason())
         .containsExactly("Complete=False/WaitingForRunning", "Succeeded=Unknown/WaitingForRunning");
     assertThat(RunConditions.of(status)).noneMatch(c -> c.isWarning());
 
@@ -55,7 +71,10 @@ class ExpectationCheckTest {
     assertThat(RunConditions.of(status).get(1).isWarning()).isTrue();
     status.setChecks(List.of(new Check("state", "running within 5m", "pending after 5m", false)));
     assertThat(RunConditions.of(status).get(1).reason()).isEqualTo("TimedOut");
-    status.setChecks(List.of(new Check("region", "us-east-1", "us-east-1", true), new Check("tag:x", "1", "2", false)));
+    status.setChecks(
+        List.of(
+            new Check("region", "us-east-1", "us-east-1", true),
+            new Check("tag:x", "1", "2", false)));
     assertThat(RunConditions.of(status).get(1).reason()).isEqualTo("ChecksFailed");
     status.setPhase(Phase.Succeeded);
     assertThat(RunConditions.of(status).get(1).reason()).isEqualTo("ChecksPassed");
