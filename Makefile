@@ -20,11 +20,12 @@ tools: prereqs ## install the local test rig: moto venv and the Kubernetes binar
 build: prereqs ## build operator/target/builder.jar (no tests)
 	$(MVN) $(MVN_FLAGS) -q package -DskipTests
 
-crds: prereqs ## regenerate crds/ from the Java API types
+crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 	$(MVN) $(MVN_FLAGS) -q process-classes
-	rm -f crds/*.yml
+	rm -f crds/*.yml helm/buildserver/crds/*.yml
 	cp operator/target/classes/META-INF/fabric8/*.yml crds/
-	@echo "crds/ regenerated: review and commit the change"
+	cp operator/target/classes/META-INF/fabric8/*.yml helm/buildserver/crds/
+	@echo "crds/ and helm/buildserver/crds/ regenerated: review and commit the change"
 
 test: tools ## unit, component and end-to-end tests (real kube-apiserver + moto)
 	$(MVN) $(MVN_FLAGS) verify

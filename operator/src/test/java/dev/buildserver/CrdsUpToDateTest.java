@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The committed crds/ must equal what the CRD generator makes from the Java types. */
+/**
+ * The committed crds/ and the chart's copy must equal what the CRD generator makes from the Java
+ * types.
+ */
 class CrdsUpToDateTest {
 
   private static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
@@ -24,13 +27,17 @@ class CrdsUpToDateTest {
             "buildassets.buildserver.dev-v1.yml",
             "ec2testruns.buildserver.dev-v1.yml",
             "balancereports.buildserver.dev-v1.yml");
-    assertThat(names(RepoFiles.crds()))
-        .as("crds/ is stale: run 'make crds' and commit the result")
-        .containsExactlyInAnyOrderElementsOf(generated);
-    for (String name : generated) {
-      assertThat(Files.readString(RepoFiles.crds().resolve(name)))
-          .as("crds/%s is stale: run 'make crds' and commit the result", name)
-          .isEqualTo(Files.readString(GENERATED.resolve(name)));
+    for (Path committed :
+        List.of(RepoFiles.crds(), RepoFiles.repo().resolve("helm/buildserver/crds"))) {
+      String dir = RepoFiles.repo().relativize(committed) + "/";
+      assertThat(names(committed))
+          .as("%s is stale: run 'make crds' and commit the result", dir)
+          .containsExactlyInAnyOrderElementsOf(generated);
+      for (String name : generated) {
+        assertThat(Files.readString(committed.resolve(name)))
+            .as("%s%s is stale: run 'make crds' and commit the result", dir, name)
+            .isEqualTo(Files.readString(GENERATED.resolve(name)));
+      }
     }
   }
 

@@ -16,7 +16,9 @@ public final class OperatorHealthIndicators {
 
   private OperatorHealthIndicators() {}
 
-  /** Live unless the operator failed to start: a restart is the cure then. */
+  /**
+   * Live unless the operator failed to start or lost its leadership: a restart is the cure then.
+   */
   @Singleton
   @Liveness
   public static class OperatorLiveness implements HealthIndicator {
@@ -33,7 +35,9 @@ public final class OperatorHealthIndicators {
       details.put("state", state.name());
       runtime.failure().ifPresent(f -> details.put("failure", f));
       HealthStatus status =
-          state == OperatorRuntime.State.FAILED ? HealthStatus.DOWN : HealthStatus.UP;
+          state == OperatorRuntime.State.FAILED || state == OperatorRuntime.State.LOST_LEADERSHIP
+              ? HealthStatus.DOWN
+              : HealthStatus.UP;
       return Publishers.just(HealthResult.builder("operator", status).details(details).build());
     }
   }

@@ -1,8 +1,10 @@
 package dev.buildserver.runtime;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +31,10 @@ public class OperatorRuntime {
     STARTING,
     RUNNING,
     FAILED,
+    /**
+     * Leadership was lost while running: reconciling stopped; liveness fails so the pod restarts.
+     */
+    LOST_LEADERSHIP,
     STOPPED
   }
 
@@ -63,12 +69,16 @@ public class OperatorRuntime {
     try {
       Operator op =
           new Operator(
-              o ->
-                  o.withKubernetesClient(client)
-                      .withUseSSAToPatchPrimaryResource(settings.isServerSideApply())
-                      .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
-                      .withCacheSyncTimeout(Duration.ofSeconds(60))
-                      .withCloseClientOnStop(false));
+              o -> {
+                o.withKubernetesClient(client)
+                    .withUseSSAToPatchPrimaryResource(settings.isServerSideApply())
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
+                    .withCacheSyncTimeout(Duration.ofSeconds(60))
+                    .withCloseClientOnStop(false);
+                if (settings.getLeaderElection().isEnabled()) {
+                  o.withLeaderElectionConfiguration(leaderElection());
+                }
+              });
       for (Reconciler<?> reconciler : reconcilers) {
         register(op, reconciler);
       }
@@ -102,12 +112,57 @@ public class OperatorRuntime {
         });
   }
 
+  private LeaderElectionConfiguration leaderElection() {
+    var election = settings.getLeaderElection();
+    String namespace =
+        election
+            .getLeaseNamespace()
+            .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
+    String identity =
+        Optional.ofNullable(System.getenv("POD_NAME"))
+            .orElseGet(
+                () -> hostname() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    LOG.info("Leader election on Lease {}/{} as {}", namespace, election.getLeaseName(), identity);
+    return new LeaderElectionConfiguration(
+        election.getLeaseName(),
+        namespace,
+        election.getLeaseDuration(),
+        election.getRenewDeadline(),
+        election.getRetryPeriod(),
+        identity,
+        new LeaderCallbacks(
+            () -> LOG.info("Started leading: {} reconciles", identity),
+            this::lostLeadership,
+            leader -> LOG.info("The leader is {}", leader)),
+        false);
+  }
+
+  /** Leadership lost while running (not while stopping): stop reconciling and report not live. */
+  private void lostLeadership() {
+    if (state.compareAndSet(State.RUNNING, State.LOST_LEADERSHIP)) {
+      LOG.warn(
+          "Lost leadership: stopping the operator; the liveness probe now fails so that the pod restarts");
+      Thread stopper = new Thread(this::stopQuietly, "lost-leadership");
+      stopper.setDaemon(true);
+      stopper.start();
+    }
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "operator";
+    }
+  }
+
   /** Stops the operator gracefully; idempotent. */
   @PreDestroy
   public synchronized void stop() {
-    if (state.get() == State.RUNNING || state.get() == State.STARTING) {
-      stopQuietly();
+    State current = state.get();
+    if (current == State.RUNNING || current == State.STARTING || current == State.LOST_LEADERSHIP) {
       state.set(State.STOPPED);
+      stopQuietly();
       LOG.info("Operator stopped");
     }
   }

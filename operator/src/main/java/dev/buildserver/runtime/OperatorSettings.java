@@ -13,6 +13,7 @@ public class OperatorSettings {
   private boolean serverSideApply = true;
   private String kubeconfig;
   private Duration resyncPeriod = Duration.ofMinutes(10);
+  private LeaderElection leaderElection = new LeaderElection();
 
   /** Namespaces to watch; empty means all namespaces. */
   public List<String> getWatchNamespaces() {
@@ -45,6 +46,79 @@ public class OperatorSettings {
 
   public void setResyncPeriod(Duration resyncPeriod) {
     this.resyncPeriod = resyncPeriod;
+  }
+
+  public LeaderElection getLeaderElection() {
+    return leaderElection;
+  }
+
+  public void setLeaderElection(LeaderElection leaderElection) {
+    this.leaderElection = leaderElection;
+  }
+
+  /**
+   * Leader election through a Lease, under {@code buildserver.operator.leader-election}: with
+   * several replicas only the leader reconciles.
+   */
+  @io.micronaut.context.annotation.ConfigurationProperties("leader-election")
+  public static class LeaderElection {
+    private boolean enabled;
+    private String leaseName = "buildserver-operator";
+    private String leaseNamespace;
+    private Duration leaseDuration = Duration.ofSeconds(15);
+    private Duration renewDeadline = Duration.ofSeconds(10);
+    private Duration retryPeriod = Duration.ofSeconds(2);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getLeaseName() {
+      return leaseName;
+    }
+
+    public void setLeaseName(String leaseName) {
+      this.leaseName = leaseName;
+    }
+
+    /** The Lease's namespace; default POD_NAMESPACE, else the client's namespace. */
+    public Optional<String> getLeaseNamespace() {
+      return Optional.ofNullable(leaseNamespace)
+          .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")))
+          .filter(n -> !n.isBlank());
+    }
+
+    public void setLeaseNamespace(String leaseNamespace) {
+      this.leaseNamespace = leaseNamespace;
+    }
+
+    public Duration getLeaseDuration() {
+      return leaseDuration;
+    }
+
+    public void setLeaseDuration(Duration leaseDuration) {
+      this.leaseDuration = leaseDuration;
+    }
+
+    public Duration getRenewDeadline() {
+      return renewDeadline;
+    }
+
+    public void setRenewDeadline(Duration renewDeadline) {
+      this.renewDeadline = renewDeadline;
+    }
+
+    public Duration getRetryPeriod() {
+      return retryPeriod;
+    }
+
+    public void setRetryPeriod(Duration retryPeriod) {
+      this.retryPeriod = retryPeriod;
+    }
   }
 
   /** An explicit kubeconfig file; without it the usual kubeconfig or in-cluster setup is used. */

@@ -1,0 +1,47 @@
+{{- define "buildserver.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "buildserver.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "buildserver.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "buildserver.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "buildserver.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The rules the operator needs in every namespace it watches: nothing more. */}}
+{{- define "buildserver.watchRules" -}}
+- apiGroups: ["buildserver.dev"]
+  resources: ["buildassets", "ec2testruns", "balancereports"]
+  verbs: ["get", "list", "watch", "patch", "update", "delete"]
+- apiGroups: ["buildserver.dev"]
+  resources: ["buildassets/status", "ec2testruns/status", "balancereports/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["buildserver.dev"]
+  resources: ["buildassets/finalizers", "ec2testruns/finalizers", "balancereports/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["configmaps", "secrets"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
