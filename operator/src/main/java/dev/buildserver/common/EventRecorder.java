@@ -21,10 +21,17 @@ public class EventRecorder {
 
   private final KubernetesClient client;
   private final Clock clock;
+  private final String instance;
 
   public EventRecorder(KubernetesClient client, Clock clock) {
+    this(client, clock, new InstanceIdentity());
+  }
+
+  @jakarta.inject.Inject
+  public EventRecorder(KubernetesClient client, Clock clock, InstanceIdentity identity) {
     this.client = client;
     this.clock = clock;
+    this.instance = identity.name();
   }
 
   /** Emits one Event; a failure to emit is logged and never fails the reconcile. */
@@ -57,6 +64,7 @@ public class EventRecorder {
             .withComponent(COMPONENT)
             .endSource()
             .withReportingComponent(COMPONENT)
+            .withReportingInstance(instance)
             .build();
     try {
       client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();

@@ -26,6 +26,13 @@ public class KubernetesClientFactory {
             .getKubeconfig()
             .map(KubernetesClientFactory::fromFile)
             .orElseGet(() -> new KubernetesClientBuilder().build().getConfiguration());
+    settings
+        .getImpersonateUser()
+        .ifPresent(
+            user -> {
+              config.setImpersonateUsername(user);
+              config.setImpersonateGroups(settings.getImpersonateGroups().toArray(String[]::new));
+            });
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 

@@ -1,5 +1,6 @@
 package dev.buildserver.runtime;
 
+import dev.buildserver.common.InstanceIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -42,6 +43,7 @@ public class OperatorRuntime {
   private final List<Reconciler<?>> reconcilers;
   private final MeterRegistry meterRegistry;
   private final OperatorSettings settings;
+  private final InstanceIdentity identity;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private volatile Operator operator;
   private volatile String failure;
@@ -51,10 +53,21 @@ public class OperatorRuntime {
       List<Reconciler<?>> reconcilers,
       MeterRegistry meterRegistry,
       OperatorSettings settings) {
+    this(client, reconcilers, meterRegistry, settings, new InstanceIdentity());
+  }
+
+  @jakarta.inject.Inject
+  public OperatorRuntime(
+      KubernetesClient client,
+      List<Reconciler<?>> reconcilers,
+      MeterRegistry meterRegistry,
+      OperatorSettings settings,
+      InstanceIdentity identity) {
     this.client = client;
     this.reconcilers = reconcilers;
     this.meterRegistry = meterRegistry;
     this.settings = settings;
+    this.identity = identity;
   }
 
   /**
@@ -118,10 +131,7 @@ public class OperatorRuntime {
         election
             .getLeaseNamespace()
             .orElseGet(() -> Optional.ofNullable(client.getNamespace()).orElse("default"));
-    String identity =
-        Optional.ofNullable(System.getenv("POD_NAME"))
-            .orElseGet(
-                () -> hostname() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    String identity = this.identity.name();
     LOG.info("Leader election on Lease {}/{} as {}", namespace, election.getLeaseName(), identity);
     return new LeaderElectionConfiguration(
         election.getLeaseName(),
@@ -145,14 +155,6 @@ public class OperatorRuntime {
       Thread stopper = new Thread(this::stopQuietly, "lost-leadership");
       stopper.setDaemon(true);
       stopper.start();
-    }
-  }
-
-  private static String hostname() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "operator";
     }
   }
 

@@ -14,6 +14,8 @@ public class OperatorSettings {
   private String kubeconfig;
   private Duration resyncPeriod = Duration.ofMinutes(10);
   private LeaderElection leaderElection = new LeaderElection();
+  private String impersonateUser;
+  private List<String> impersonateGroups = List.of();
 
   /** Namespaces to watch; empty means all namespaces. */
   public List<String> getWatchNamespaces() {
@@ -46,6 +48,27 @@ public class OperatorSettings {
 
   public void setResyncPeriod(Duration resyncPeriod) {
     this.resyncPeriod = resyncPeriod;
+  }
+
+  /**
+   * Act as this user (e.g. system:serviceaccount:NS:NAME), as {@code kubectl --as} does: runs the
+   * operator locally with exactly the RBAC of its ServiceAccount.
+   */
+  public Optional<String> getImpersonateUser() {
+    return Optional.ofNullable(impersonateUser).filter(u -> !u.isBlank());
+  }
+
+  public void setImpersonateUser(String impersonateUser) {
+    this.impersonateUser = impersonateUser;
+  }
+
+  /** The groups of the impersonated user. */
+  public List<String> getImpersonateGroups() {
+    return impersonateGroups;
+  }
+
+  public void setImpersonateGroups(List<String> impersonateGroups) {
+    this.impersonateGroups = impersonateGroups == null ? List.of() : List.copyOf(impersonateGroups);
   }
 
   public LeaderElection getLeaderElection() {
