@@ -5,7 +5,10 @@ MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test lint fmt run demo bench clean
+.PHONY: help prereqs tools build crds test lint fmt run demo bench image chart clean
+IMAGE ?= ghcr.io/buildserver-dev/builder:0.1.0
+IMAGE_BASE ?= eclipse-temurin:17-jre
+JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,8 +33,9 @@ crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 test: tools ## unit, component and end-to-end tests (real kube-apiserver + moto)
 	$(MVN) $(MVN_FLAGS) verify
 
-lint: prereqs ## check formatting (google-java-format through Spotless)
+lint: prereqs ## check formatting (google-java-format through Spotless) and the workflows (actionlint)
 	$(MVN) $(MVN_FLAGS) -q spotless:check
+	@hack/actionlint.sh
 
 fmt: prereqs ## format the Java sources
 	$(MVN) $(MVN_FLAGS) -q spotless:apply
@@ -45,6 +49,13 @@ demo: tools build ## start the local stack, apply every example, show the result
 bench: tools ## benchmarks (kept out of make test); results in operator/target/bench/
 	$(MVN) $(MVN_FLAGS) test -Dsurefire.groups=bench -Dsurefire.excludedGroups=none
 	@cat operator/target/bench/*.txt
+
+image: prereqs ## OCI image tarball operator/target/builder-image.tar (IMAGE, IMAGE_BASE; IMAGE_BASE=tar:///path for a local base)
+	$(MVN) $(MVN_FLAGS) -pl operator -DskipTests package $(JIB):buildTar -Dimage.base=$(IMAGE_BASE) -Dimage.name=$(IMAGE)
+
+chart: prereqs ## lint and package the Helm chart into operator/target/chart/ (real Helm, in-process)
+	$(MVN) $(MVN_FLAGS) -q -pl operator -DskipTests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java \
+	  -Dexec.classpathScope=test -Dexec.mainClass=dev.buildserver.chart.PackageChart -Dexec.args="$(CURDIR)/helm/buildserver $(CURDIR)/operator/target/chart"
 
 clean: ## remove build output and the local stack's state
 	$(MVN) $(MVN_FLAGS) -q clean
