@@ -121,10 +121,8 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             .map(problem -> ConditionSpec.notReady(problem.reason(), problem.getMessage()))
             .orElseGet(
                 () -> ConditionSpec.notReady("ReconcileError", String.valueOf(e.getMessage())));
-    var update = status.record(asset, status.editable(asset, BuildAssetStatus::new), condition);
-    return update.isPatchStatus()
-        ? ErrorStatusUpdateControl.patchStatus(asset)
-        : ErrorStatusUpdateControl.noStatusUpdate();
+    return status.recordFailure(
+        asset, status.editable(asset, BuildAssetStatus::new), List.of(condition));
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.buildserver.common;
 
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -68,6 +69,18 @@ public class StatusRecorder {
     }
     resource.setStatus(wanted);
     return UpdateControl.patchStatus(resource);
+  }
+
+  /**
+   * The error-path counterpart of {@link #record(CustomResource, ResourceStatus, List)}: records
+   * the conditions of a failed reconcile, leaving the SDK's retry with backoff in place.
+   */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus>
+      ErrorStatusUpdateControl<R> recordFailure(
+          R resource, S wanted, List<ConditionSpec> conditions) {
+    return record(resource, wanted, conditions).isPatchStatus()
+        ? ErrorStatusUpdateControl.patchStatus(resource)
+        : ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   private static long generation(CustomResource<?, ?> resource) {

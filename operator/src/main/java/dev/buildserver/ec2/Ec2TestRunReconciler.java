@@ -104,10 +104,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
             problem.reason(),
             problem.getMessage() + "; retrying",
             true));
-    var update = status.record(run, next, conditions);
-    return update.isPatchStatus()
-        ? ErrorStatusUpdateControl.patchStatus(run)
-        : ErrorStatusUpdateControl.noStatusUpdate();
+    return status.recordFailure(run, next, conditions);
   }
 
   /**

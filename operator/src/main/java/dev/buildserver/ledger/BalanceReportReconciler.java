@@ -117,10 +117,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
     Problem problem =
         Problem.in(e)
             .orElseGet(() -> new Problem("ReconcileError", String.valueOf(e.getMessage()), true));
-    var update = status.record(report, next, failed(problem, next));
-    return update.isPatchStatus()
-        ? ErrorStatusUpdateControl.patchStatus(report)
-        : ErrorStatusUpdateControl.noStatusUpdate();
+    return status.recordFailure(report, next, List.of(failed(problem, next)));
   }
 
   @Override

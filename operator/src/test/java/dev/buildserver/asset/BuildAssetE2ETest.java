@@ -514,16 +514,7 @@ class BuildAssetE2ETest {
   }
 
   private static void awaitEvent(String name, String reason, String type) {
-    await()
-        .atMost(KubeApi.WAIT)
-        .until(
-            () ->
-                k8s.v1().events().inNamespace(namespace).list().getItems().stream()
-                    .anyMatch(
-                        e ->
-                            name.equals(e.getInvolvedObject().getName())
-                                && reason.equals(e.getReason())
-                                && type.equals(e.getType())));
+    Resources.awaitEvent(k8s, namespace, name, reason, type);
   }
 
   private static String sha(BuildAsset asset) {

@@ -10,7 +10,6 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
-import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.KubeApi;
@@ -105,16 +104,7 @@ class OperatorProcessE2ETest {
         "Normal");
     try (LedgerServer ledger =
         LedgerServer.start().serveFiles(examples.resolve("ledger/transactions"))) {
-      BalanceReport report =
-          Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class);
-      // the example's own ledger files, served by the test instead of the local stack
-      report.setSpec(
-          new BalanceReportSpec(
-              new BalanceReportSpec.LedgerSource(ledger.urlTemplate(), null),
-              null,
-              null,
-              null,
-              null));
+      BalanceReport report = Resources.exampleBalanceReport(ledger);
       assertTracked(report, "Synced", "Normal");
     }
   }

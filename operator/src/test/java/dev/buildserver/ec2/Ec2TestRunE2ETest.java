@@ -341,14 +341,6 @@ class Ec2TestRunE2ETest {
   }
 
   private void awaitEvent(String name, String reason) {
-    await()
-        .atMost(KubeApi.WAIT)
-        .until(
-            () ->
-                k8s.v1().events().inNamespace(namespace).list().getItems().stream()
-                    .anyMatch(
-                        e ->
-                            name.equals(e.getInvolvedObject().getName())
-                                && reason.equals(e.getReason())));
+    Resources.awaitEvent(k8s, namespace, name, reason, null);
   }
 }

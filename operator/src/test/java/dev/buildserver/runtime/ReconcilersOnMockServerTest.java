@@ -21,7 +21,6 @@ import dev.buildserver.ec2.Ec2TestRunner;
 import dev.buildserver.ec2.InstanceLauncher;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
-import dev.buildserver.ledger.BalanceReportSpec;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
@@ -121,16 +120,7 @@ class ReconcilersOnMockServerTest {
     assertThat(done.getMetadata().getFinalizers()).contains(Finalizers.NAME);
     assertThat(Resources.condition(done, "Succeeded").orElseThrow().getReason())
         .isEqualTo("ChecksPassed");
-    BalanceReport report =
-        Resources.load(examples.resolve("balance-report.yaml"), BalanceReport.class);
-    // the example's own ledger files, served by the test instead of the local stack
-    report.setSpec(
-        new BalanceReportSpec(
-            new BalanceReportSpec.LedgerSource(ledger.urlTemplate(), null),
-            null,
-            null,
-            null,
-            null));
+    BalanceReport report = Resources.exampleBalanceReport(ledger);
     assertTracked(report, "True", "Synced");
     assertThat(client.resource(report).get().getStatus().getTotalBalance()).isEqualTo("-4335.35");
   }

@@ -41,15 +41,10 @@ public final class BuilderProcess implements AutoCloseable {
   public static BuilderProcess start(
       String name, int port, Map<String, String> env, List<String> jvmOptions, String... args) {
     Path log = Path.of("target", name + ".log").toAbsolutePath();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("dev.buildserver.Main");
-    command.addAll(List.of(args));
     ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        new ProcessBuilder(command(jvmOptions, args))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     builder.environment().putAll(env);
     builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
     try {
@@ -70,14 +65,7 @@ public final class BuilderProcess implements AutoCloseable {
   /** Runs {@code builder <args>} to its end with extra JVM options. */
   public static Result run(
       Map<String, String> env, List<String> jvmOptions, byte[] stdin, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("dev.buildserver.Main");
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command);
+    ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, args));
     builder.environment().putAll(env);
     try {
       Path out = Files.createTempFile("builder-out", ".txt");
@@ -101,6 +89,18 @@ public final class BuilderProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** {@code java <options> -cp <the test class path> dev.buildserver.Main <args>}. */
+  private static List<String> command(List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("dev.buildserver.Main");
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** The environment a CLI run needs to reach moto. */

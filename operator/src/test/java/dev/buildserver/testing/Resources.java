@@ -47,6 +47,37 @@ public final class Resources {
     }
   }
 
+  /** Waits until an Event with this reason (and type, when given) was recorded on the object. */
+  public static void awaitEvent(
+      KubernetesClient client, String namespace, String name, String reason, String type) {
+    org.awaitility.Awaitility.await()
+        .atMost(KubeApi.WAIT)
+        .until(
+            () ->
+                client.v1().events().inNamespace(namespace).list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            name.equals(e.getInvolvedObject().getName())
+                                && reason.equals(e.getReason())
+                                && (type == null || type.equals(e.getType()))));
+  }
+
+  /** examples/balance-report.yaml, reading the example's own ledger files from a test server. */
+  public static dev.buildserver.ledger.BalanceReport exampleBalanceReport(LedgerServer ledger) {
+    var report =
+        load(
+            RepoFiles.examples().resolve("balance-report.yaml"),
+            dev.buildserver.ledger.BalanceReport.class);
+    report.setSpec(
+        new dev.buildserver.ledger.BalanceReportSpec(
+            new dev.buildserver.ledger.BalanceReportSpec.LedgerSource(ledger.urlTemplate(), null),
+            null,
+            null,
+            null,
+            null));
+    return report;
+  }
+
   /** The condition of the given type on a buildserver resource, if set. */
   public static Optional<Condition> condition(CustomResource<?, ?> resource, String type) {
     if (resource == null || resource.getStatus() == null) {
