@@ -30,39 +30,24 @@ public class InstanceLauncher {
 
   /** The instance a run already launched, found by its owner tag (any state), if any. */
   public Optional<InstanceInfo> findByOwner(String region, String uid) {
-    return call(
-        "DescribeInstances",
-        () ->
-            ec2(region)
-                .describeInstancesPaginator(
-                    b ->
-                        b.filters(
-                            Filter.builder()
-                                .name("tag:" + LaunchSpec.OWNER_UID_TAG)
-                                .values(uid)
-                                .build()))
-                .reservations()
-                .stream()
-                .flatMap(r -> r.instances().stream())
-                .min(
-                    Comparator.comparing(
-                        Instance::launchTime, Comparator.nullsLast(Comparator.naturalOrder())))
-                .map(InstanceLauncher::info));
+    return instances(region, "tag:" + LaunchSpec.OWNER_UID_TAG, uid).stream()
+        .min(
+            Comparator.comparing(
+                InstanceInfo::launchTime, Comparator.nullsLast(Comparator.naturalOrder())));
   }
 
   /** Every instance carrying the owner tag (for counting in tests and reports). */
   public List<InstanceInfo> ownedInstances(String region) {
+    return instances(region, "tag-key", LaunchSpec.OWNER_UID_TAG);
+  }
+
+  private List<InstanceInfo> instances(String region, String filter, String value) {
     return call(
         "DescribeInstances",
         () ->
             ec2(region)
                 .describeInstancesPaginator(
-                    b ->
-                        b.filters(
-                            Filter.builder()
-                                .name("tag-key")
-                                .values(LaunchSpec.OWNER_UID_TAG)
-                                .build()))
+                    b -> b.filters(Filter.builder().name(filter).values(value).build()))
                 .reservations()
                 .stream()
                 .flatMap(r -> r.instances().stream())
