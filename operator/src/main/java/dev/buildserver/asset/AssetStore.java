@@ -34,6 +34,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
@@ -112,8 +113,8 @@ public class AssetStore {
       try {
         response = http.get(url.url(), Map.of());
       } catch (OutboundHttp.HttpStatusException e) {
-        throw new Problem(
-            e.reason(), e.getMessage() + ": check spec.source.url", e.status() >= 500);
+        boolean transientFailure = e.status() >= 500 || e.status() == 429 || e.status() == 408;
+        throw new Problem(e.reason(), e.getMessage() + ": check spec.source.url", transientFailure);
       } catch (OutboundRefused e) {
         throw new Problem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
       }
@@ -299,15 +300,20 @@ public class AssetStore {
       }
       String sha256 = HexFormat.of().formatHex(digest.digest());
       verify(write, sha256);
-      var done =
-          s3.completeMultipartUpload(
-              b ->
-                  b.bucket(write.bucket())
-                      .key(write.key())
-                      .uploadId(uploadId)
-                      .ifNoneMatch(ifNoneMatch(write))
-                      .ifMatch(ifMatch(write))
-                      .multipartUpload(m -> m.parts(completedParts)));
+      CompleteMultipartUploadResponse done;
+      try {
+        done =
+            s3.completeMultipartUpload(
+                b ->
+                    b.bucket(write.bucket())
+                        .key(write.key())
+                        .uploadId(uploadId)
+                        .ifNoneMatch(ifNoneMatch(write))
+                        .ifMatch(ifMatch(write))
+                        .multipartUpload(m -> m.parts(completedParts)));
+      } catch (S3Exception e) {
+        throw problem(e, "CompleteMultipartUpload", write.location());
+      }
       completed = true;
       return stored(write, unquote(done.eTag()), done.versionId(), size, sha256);
     } catch (OutboundHttp.BodyTooLargeException e) {

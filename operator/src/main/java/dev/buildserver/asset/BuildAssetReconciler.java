@@ -76,6 +76,8 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
               recordedEtag(asset, write.location()),
               existing
                   .flatMap(o -> ObjectOwner.from(o.metadata()))
+                  .filter(
+                      o -> !o.uid().equals(asset.getMetadata().getUid())) // a GET only for others
                   .map(o -> isAlive(o, context))
                   .orElse(false),
               Boolean.TRUE.equals(asset.getSpec().overwrite()));
@@ -137,8 +139,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
           asset, false, "Retained", "Left " + location + " in place: the BuildAsset is paused");
       return DeleteControl.defaultDelete();
     }
-    String region =
-        spec.region() == null || spec.region().isBlank() ? store.defaultRegion() : spec.region();
+    String region = spec.region(); // the store defaults a missing region
     try {
       Optional<ObjectInfo> existing = store.head(region, spec.bucket(), spec.key(), null);
       boolean owned =
@@ -235,10 +236,8 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
 
       @Override
       public String sourceEtag(BuildAssetSource.S3ObjectSource source) {
-        String region =
-            asset.getSpec().region() == null ? store.defaultRegion() : asset.getSpec().region();
         return store
-            .head(region, source.bucket(), source.key(), source.versionId())
+            .head(asset.getSpec().region(), source.bucket(), source.key(), source.versionId())
             .map(ObjectInfo::etag)
             .orElseThrow(
                 () ->

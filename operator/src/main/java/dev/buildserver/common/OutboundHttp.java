@@ -54,10 +54,6 @@ public class OutboundHttp {
             .build();
   }
 
-  public OutboundGuard guard() {
-    return guard;
-  }
-
   /** A successful (2xx) response whose body must be closed by the caller. */
   public record Response(
       int status, InputStream body, long contentLength, Optional<String> contentType) {}

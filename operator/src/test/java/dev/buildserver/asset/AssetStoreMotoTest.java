@@ -70,6 +70,33 @@ class AssetStoreMotoTest {
   }
 
   @Test
+  void retriesAUrlThatAnswersTooManyRequestsButNotOneThatIsMissing() throws Exception {
+    var server =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/busy",
+        e -> {
+          e.sendResponseHeaders(429, -1);
+          e.close();
+        });
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      assertThatThrownBy(() -> store.put(write("u"), new AssetContent.Url(base + "/busy")))
+          .isInstanceOf(Problem.class)
+          .hasMessageContaining("HTTP 429")
+          .satisfies(e -> assertThat(((Problem) e).retryable()).isTrue());
+      assertThatThrownBy(() -> store.put(write("u"), new AssetContent.Url(base + "/missing")))
+          .isInstanceOf(Problem.class)
+          .hasMessageContaining("HTTP 404")
+          .satisfies(e -> assertThat(((Problem) e).retryable()).isFalse());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
   void listsAtMostTheLimitInKeyOrder() {
     for (String key : new String[] {"c", "a", "b"}) {
       store.put(write(key), bytes(key));
