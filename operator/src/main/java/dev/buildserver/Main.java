@@ -15,9 +15,17 @@ public final class Main {
     System.exit(run(args));
   }
 
-  /** Runs one command and returns its exit code; errors are one line on stderr. */
+  /**
+   * Runs one command and returns its exit code; errors are one line on stderr. Every command but
+   * {@code operator} runs in the {@code cli} environment (application-cli.yml): a user on their own
+   * machine may fetch from loopback.
+   */
   public static int run(String... args) {
-    try (ApplicationContext context = ApplicationContext.builder(Main.class).start()) {
+    boolean operator = args.length > 0 && "operator".equals(args[0]);
+    try (ApplicationContext context =
+        ApplicationContext.builder(Main.class)
+            .environments(operator ? new String[0] : new String[] {"cli"})
+            .start()) {
       return commandLine(context).execute(args);
     }
   }

@@ -2,7 +2,6 @@ package dev.buildserver.asset;
 
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -16,9 +15,9 @@ import java.security.MessageDigest;
 import java.util.Map;
 
 /**
- * Guards writes of the HTTP API: with {@code buildserver.api.token} set, every write needs {@code
- * Authorization: Bearer <token>}; without a token, writes are allowed only while the server listens
- * on loopback alone.
+ * Guards the HTTP API, reads and writes alike: with {@code buildserver.api.token} set, every {@code
+ * /buildserver/} call needs {@code Authorization: Bearer <token>}; without a token, calls are
+ * allowed only while the server listens on loopback alone.
  */
 @ServerFilter("/buildserver/**")
 public class ApiTokenFilter {
@@ -35,14 +34,11 @@ public class ApiTokenFilter {
   @RequestFilter
   @Nullable
   public HttpResponse<?> check(HttpRequest<?> request) {
-    if (request.getMethod() == HttpMethod.GET || request.getMethod() == HttpMethod.HEAD) {
-      return null;
-    }
     if (token == null) {
       return loopbackOnly
           ? null
           : refuse(
-              "writes are refused: the server listens beyond loopback and no API token is set;"
+              "refused: the server listens beyond loopback and no API token is set;"
                   + " set buildserver.api.token (BUILDSERVER_API_TOKEN) and send Authorization: Bearer <token>");
     }
     String header = request.getHeaders().getAuthorization().orElse("");

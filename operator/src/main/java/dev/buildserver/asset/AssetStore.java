@@ -162,14 +162,34 @@ public class AssetStore {
     }
   }
 
-  /** Deletes the object; a missing object or bucket is not an error. */
-  public void delete(String region, String bucket, String key) {
+  /**
+   * Deletes exactly the object that was seen: the version {@code versionId} on a versioned bucket,
+   * else only while the key still holds {@code etag}. Returns false when the key was replaced
+   * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
+   */
+  public boolean deleteExactly(
+      String region, String bucket, String key, String etag, String versionId) {
+    boolean versioned = versionId != null && !versionId.isBlank() && !"null".equals(versionId);
     try {
-      s3(region).deleteObject(b -> b.bucket(bucket).key(key));
+      s3(region)
+          .deleteObject(
+              b -> {
+                b.bucket(bucket).key(key);
+                if (versioned) {
+                  b.versionId(versionId);
+                } else if (etag != null) {
+                  b.ifMatch(quote(etag));
+                }
+              });
+      return true;
     } catch (S3Exception e) {
-      if (e.statusCode() != 404) {
-        throw problem(e, "DeleteObject", location(bucket, key));
+      if (e.statusCode() == 404) {
+        return true;
       }
+      if (e.statusCode() == 412 || "PreconditionFailed".equals(code(e))) {
+        return false;
+      }
+      throw problem(e, "DeleteObject", location(bucket, key));
     } catch (SdkClientException e) {
       throw unreachable(e);
     }
@@ -478,13 +498,11 @@ public class AssetStore {
 
   private static void verify(AssetWrite write, String actual) {
     if (write.expectedSha256() != null && !write.expectedSha256().equalsIgnoreCase(actual)) {
+      // Neither digest is printed: the content may be a Secret's.
       throw new Problem(
           "ChecksumMismatch",
-          "the content's sha256 is "
-              + actual
-              + " but spec.sha256 is "
-              + write.expectedSha256()
-              + ": nothing was uploaded; fix the source or the expected digest",
+          "the content's sha256 does not match spec.sha256 (--sha256): nothing was uploaded;"
+              + " fix the source or the expected digest",
           false);
     }
   }

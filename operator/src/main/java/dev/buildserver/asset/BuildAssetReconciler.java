@@ -10,7 +10,6 @@ import dev.buildserver.common.StatusRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -45,13 +44,19 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
   static final String SECRETS = "secrets";
 
   private final AssetStore store;
+  private final OwnedObjects owned;
   private final StatusRecorder status;
   private final EventRecorder events;
   private final Clock clock;
 
   public BuildAssetReconciler(
-      AssetStore store, StatusRecorder status, EventRecorder events, Clock clock) {
+      AssetStore store,
+      OwnedObjects owned,
+      StatusRecorder status,
+      EventRecorder events,
+      Clock clock) {
     this.store = store;
+    this.owned = owned;
     this.status = status;
     this.events = events;
     this.clock = clock;
@@ -66,33 +71,24 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     try {
       AssetPlan plan = AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context));
       AssetWrite write = plan.write();
-      Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
-      var decision =
-          OwnershipCheck.decide(
-              write.location(),
-              existing,
-              ObjectOwner.of(asset),
-              plan.fingerprint(),
-              recordedEtag(asset, write.location()),
-              existing
-                  .flatMap(o -> ObjectOwner.from(o.metadata()))
-                  .filter(
-                      o -> !o.uid().equals(asset.getMetadata().getUid())) // a GET only for others
-                  .map(o -> isAlive(o, context))
-                  .orElse(false),
-              Boolean.TRUE.equals(asset.getSpec().overwrite()));
-      if (decision instanceof OwnershipCheck.Conflict conflict) {
-        return status.record(asset, next, ConditionSpec.notReady("Conflict", conflict.message()));
+      var outcome =
+          owned.write(
+              new OwnedObjects.Wanted(
+                  ObjectOwner.of(asset),
+                  write,
+                  plan.content(),
+                  plan.fingerprint(),
+                  recorded(asset, write, plan.secret()),
+                  Boolean.TRUE.equals(asset.getSpec().overwrite())));
+      if (outcome instanceof OwnedObjects.Refused refused) {
+        return status.record(asset, next, ConditionSpec.notReady("Conflict", refused.message()));
       }
-      if (decision instanceof OwnershipCheck.UpToDate upToDate) {
+      if (outcome instanceof OwnedObjects.UpToDate upToDate) {
         describe(next, upToDate.object(), write);
       } else {
-        // Only if the key still holds what was just seen: a concurrent writer makes this a
-        // Conflict.
-        StoredAsset stored =
-            store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), plan.content());
-        describe(next, stored);
-        ((OwnershipCheck.Write) decision)
+        var written = (OwnedObjects.Written) outcome;
+        describe(next, written.stored());
+        written
             .drift()
             .ifPresent(
                 why ->
@@ -103,7 +99,9 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                         "Restored " + write.location() + ": " + why));
       }
       if (plan.secret()) {
+        // Digests of Secret content (sha256, the MD5 ETag) stay out of status and Events.
         next.setSha256(null);
+        next.setEtag(null);
       }
       return status.record(asset, next, uploaded(next));
     } catch (Problem problem) {
@@ -139,23 +137,19 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
           asset, false, "Retained", "Left " + location + " in place: the BuildAsset is paused");
       return DeleteControl.defaultDelete();
     }
-    String region = spec.region(); // the store defaults a missing region
     try {
-      Optional<ObjectInfo> existing = store.head(region, spec.bucket(), spec.key(), null);
-      boolean owned =
-          existing
-              .flatMap(o -> ObjectOwner.from(o.metadata()))
-              .map(o -> o.uid().equals(asset.getMetadata().getUid()))
-              .orElse(false);
-      if (owned) {
-        store.delete(region, spec.bucket(), spec.key());
-        events.record(asset, false, "Deleted", "Deleted " + location);
-      } else if (existing.isPresent()) {
-        events.record(
-            asset,
-            false,
-            "Retained",
-            "Left " + location + " in place: this BuildAsset did not write it");
+      // The store defaults a missing region.
+      switch (owned.delete(ObjectOwner.of(asset), spec.region(), spec.bucket(), spec.key())) {
+        case DELETED -> events.record(asset, false, "Deleted", "Deleted " + location);
+        case NOT_OWNED ->
+            events.record(
+                asset,
+                false,
+                "Retained",
+                "Left " + location + " in place: this BuildAsset did not write what is there now");
+        case ABSENT -> {
+          // nothing to delete
+        }
       }
     } catch (Problem problem) {
       if (problem.retryable()) {
@@ -206,6 +200,9 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                     .apply(asset)
                     .map(n -> Set.of(new ResourceID(n, asset.getMetadata().getNamespace())))
                     .orElse(Set.of()))
+        // Only names and versions are kept: the content is read when a BuildAsset needs it, so
+        // the cluster's Secrets and ConfigMaps (Helm releases among them) are not held in memory.
+        .withItemStore(new MetadataOnlyStore<>(type))
         .withSecondaryToPrimaryMapper(
             secondary ->
                 context
@@ -223,15 +220,18 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
   }
 
   private AssetPlan.Lookups lookups(BuildAsset asset, Context<BuildAsset> context) {
+    String namespace = asset.getMetadata().getNamespace();
     return new AssetPlan.Lookups() {
       @Override
       public Optional<ConfigMap> configMap(String name) {
-        return context.getSecondaryResource(ConfigMap.class, CONFIG_MAPS);
+        return Optional.ofNullable(
+            context.getClient().configMaps().inNamespace(namespace).withName(name).get());
       }
 
       @Override
       public Optional<Secret> secret(String name) {
-        return context.getSecondaryResource(Secret.class, SECRETS);
+        return Optional.ofNullable(
+            context.getClient().secrets().inNamespace(namespace).withName(name).get());
       }
 
       @Override
@@ -250,29 +250,22 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     };
   }
 
-  /** The ETag this resource recorded for the location, if it wrote the object there. */
-  private static Optional<String> recordedEtag(BuildAsset asset, String location) {
+  /**
+   * The ETag this resource recorded for the location, if it wrote the object there. For Secret
+   * content no ETag is recorded (it is a digest of the Secret): having written the location stands
+   * in for it.
+   */
+  private static Optional<String> recorded(BuildAsset asset, AssetWrite write, boolean secret) {
     BuildAssetStatus current = asset.getStatus();
-    if (current == null || current.getEtag() == null || !location.equals(current.getLocation())) {
+    if (current == null || !write.location().equals(current.getLocation())) {
       return Optional.empty();
     }
-    return Optional.of(current.getEtag());
-  }
-
-  /** Whether the BuildAsset recorded on an object still exists (unknown counts as alive). */
-  private static boolean isAlive(ObjectOwner owner, Context<BuildAsset> context) {
-    try {
-      BuildAsset other =
-          context
-              .getClient()
-              .resources(BuildAsset.class)
-              .inNamespace(owner.namespace())
-              .withName(owner.name())
-              .get();
-      return other != null && owner.uid().equals(other.getMetadata().getUid());
-    } catch (KubernetesClientException e) {
-      return true;
+    if (current.getEtag() != null) {
+      return Optional.of(current.getEtag());
     }
+    return secret && current.getUploadedAt() != null
+        ? Optional.of(OwnershipCheck.ANY_ETAG)
+        : Optional.empty();
   }
 
   private void describe(BuildAssetStatus next, StoredAsset stored) {

@@ -4,10 +4,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Decides what to do about the object at a BuildAsset's bucket/key, from what S3 holds, who wrote
- * it, and what the resource last recorded. Pure: no I/O.
+ * Decides what to do about the object at a resource's bucket/key, from what S3 holds, who wrote it,
+ * and what the resource last recorded. Pure: no I/O.
  */
 public final class OwnershipCheck {
+
+  /** A recorded ETag that stands for "this resource wrote the location; its ETag is unknown". */
+  public static final String ANY_ETAG = "*";
 
   private OwnershipCheck() {}
 
@@ -26,11 +29,11 @@ public final class OwnershipCheck {
   /**
    * @param location the object's s3:// location, for messages
    * @param existing the object now at the location, if any
-   * @param me the BuildAsset deciding
+   * @param me the resource deciding
    * @param fingerprint the fingerprint of the desired content and metadata
    * @param recordedEtag the ETag this resource last recorded for the location, if any
-   * @param otherOwnerAlive whether the BuildAsset recorded on the object (when not {@code me})
-   *     still exists
+   * @param otherOwnerAlive whether the resource recorded on the object (when not {@code me}) still
+   *     exists
    * @param overwrite the spec's {@code overwrite}
    */
   public static Decision decide(
@@ -46,9 +49,12 @@ public final class OwnershipCheck {
     }
     ObjectInfo object = existing.get();
     Optional<ObjectOwner> owner = ObjectOwner.from(object.metadata());
-    if (owner.isPresent() && owner.get().uid().equals(me.uid())) {
+    if (owner.isPresent() && owner.get().sameAs(me)) {
       boolean sameContent = fingerprint.equals(object.metadata().get(ObjectOwner.FINGERPRINT));
-      boolean sameObject = recordedEtag.map(e -> Objects.equals(e, object.etag())).orElse(true);
+      boolean sameObject =
+          recordedEtag
+              .map(e -> ANY_ETAG.equals(e) || Objects.equals(e, object.etag()))
+              .orElse(true);
       if (sameContent && sameObject) {
         return new UpToDate(object);
       }
@@ -62,7 +68,7 @@ public final class OwnershipCheck {
           location
               + " is managed by "
               + owner.get().describe()
-              + ": two BuildAssets cannot share a bucket and key; choose another key or delete one"
+              + ": two resources cannot share a bucket and key; choose another key or delete one"
               + " of them");
     }
     if (recordedEtag.isPresent()) {
@@ -73,10 +79,13 @@ public final class OwnershipCheck {
     }
     return new Conflict(
         location
-            + " already exists and was not written by this BuildAsset"
+            + " already exists and was not written by this "
+            + me.kind()
             + owner
                 .map(o -> " (it was written by " + o.describe() + ", which no longer exists)")
                 .orElse("")
-            + ": set spec.overwrite: true to replace it, or choose another key");
+            + ": set "
+            + me.overwriteField()
+            + ": true to replace it, or choose another key");
   }
 }

@@ -3,6 +3,7 @@ package dev.buildserver.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.Main.CliException;
 import dev.buildserver.common.Durations;
+import dev.buildserver.common.Problem;
 import dev.buildserver.ec2.Ec2TestRunSpec;
 import dev.buildserver.ec2.Ec2TestRunStatus;
 import dev.buildserver.ec2.Ec2TestRunner;
@@ -32,6 +33,9 @@ import picocli.CommandLine.Option;
     description =
         "Launch an EC2 instance, wait for running, check it, terminate it; exit 0 only if every check passed.")
 public class Ec2TestCommand implements Callable<Integer> {
+
+  private static final int ATTEMPTS = 5;
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
 
   @Option(names = "--region", required = true, description = "AWS region.")
   String region;
@@ -107,19 +111,61 @@ public class Ec2TestCommand implements Callable<Integer> {
     Instant started = clock.instant();
     Thread interrupted = terminateOnInterrupt(spec, status);
     try {
-      Optional<Duration> wait =
-          runner.step(spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+      Optional<Duration> wait = step(spec, run, started, status);
       while (wait.isPresent()) {
         Thread.sleep(wait.get().toMillis());
-        wait =
-            runner.step(
-                spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+        wait = step(spec, run, started, status);
       }
+    } catch (Problem problem) {
+      throw new CliException(problem.getMessage() + cleanUp(spec, run, status), 1);
     } finally {
       Runtime.getRuntime().removeShutdownHook(interrupted);
     }
     print(status);
     return status.getPhase() == Ec2TestRunStatus.Phase.Succeeded ? 0 : 1;
+  }
+
+  /** One step; throttling and outages are retried with backoff a few times before giving up. */
+  private Optional<Duration> step(
+      Ec2TestRunSpec spec, LaunchSpec.RunIdentity run, Instant started, Ec2TestRunStatus status)
+      throws InterruptedException {
+    long backoff = FIRST_BACKOFF.toMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return runner.step(
+            spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+      } catch (Problem problem) {
+        if (!problem.retryable() || attempt >= ATTEMPTS) {
+          throw problem;
+        }
+        Thread.sleep(backoff);
+        backoff *= 2;
+      }
+    }
+  }
+
+  /**
+   * After an error, terminates the instance the run may hold (unless --keep-instance) and says so.
+   */
+  private String cleanUp(Ec2TestRunSpec spec, LaunchSpec.RunIdentity run, Ec2TestRunStatus status) {
+    if (keepInstance) {
+      return status.getInstanceId() == null ? "" : "; " + status.getInstanceId() + " was kept";
+    }
+    try {
+      Optional<String> instance = runner.instanceOf(spec.region(), run.uid(), status);
+      if (instance.isEmpty()) {
+        return "";
+      }
+      runner.terminate(spec.region(), instance.get());
+      return "; " + instance.get() + " was terminated";
+    } catch (Problem again) {
+      String id = status.getInstanceId() == null ? "the instance" : status.getInstanceId();
+      return "; terminating "
+          + id
+          + " failed too ("
+          + again.getMessage()
+          + "): terminate it by hand";
+    }
   }
 
   private Ec2TestRunSpec spec(Duration running) {

@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -25,6 +26,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Singleton
 public class AwsClients implements AutoCloseable {
+
+  private static final Pattern REGION_NAME = Pattern.compile("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
 
   private final AwsSettings settings;
   private final SdkHttpClient http = ApacheHttpClient.builder().maxConnections(64).build();
@@ -69,10 +72,14 @@ public class AwsClients implements AutoCloseable {
         regionOrDefault(region), r -> configure(Ec2Client.builder(), r).build());
   }
 
-  /** The region to use; an unknown name is refused rather than cached as a client. */
+  /**
+   * The region to use; an unknown name is refused rather than cached as a client. The name is
+   * checked against the shape of region names first: {@code Region.of} keeps every string it is
+   * given, forever.
+   */
   private String regionOrDefault(String region) {
     String name = region == null || region.isBlank() ? settings.getRegion() : region.trim();
-    if (!Region.regions().contains(Region.of(name))) {
+    if (!REGION_NAME.matcher(name).matches() || !Region.regions().contains(Region.of(name))) {
       throw new Problem(
           "InvalidRegion",
           "'" + name + "' is not an AWS region this operator knows (e.g. eu-west-1)",

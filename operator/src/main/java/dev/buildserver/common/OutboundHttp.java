@@ -1,5 +1,8 @@
 package dev.buildserver.common;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micronaut.context.BeanProvider;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -10,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -18,9 +23,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fetches URLs under the outbound rules: every hop of a redirect is checked by the guard (and
- * credentials follow only to the same origin), headers must arrive within the read timeout, a body
- * that stalls for the read timeout or passes the cap fails.
+ * Fetches URLs under the outbound rules: every hop of a redirect is checked by the guard,
+ * credentials go only over https or to allow-listed hosts and follow redirects only to the same
+ * origin, headers must arrive within the read timeout, and a body fails when the server is silent
+ * for the read timeout, when the whole fetch passes the total timeout, or when it passes the cap.
+ * No exception leaves here with a header value in its message.
  */
 @Singleton
 public class OutboundHttp {
@@ -40,8 +47,18 @@ public class OutboundHttp {
   private final OutboundGuard guard;
   private final HttpClient client;
 
+  /** Without a Kubernetes API server to protect (the CLI, tests). */
   public OutboundHttp(OutboundSettings settings) {
-    this(settings, OutboundGuard.of(settings));
+    this(settings, OutboundGuard.of(settings, List.of()));
+  }
+
+  /**
+   * In the operator: the API server's own addresses are refused too (unless loopback is allowed, as
+   * for the CLI, or the host is allow-listed).
+   */
+  @Inject
+  public OutboundHttp(OutboundSettings settings, BeanProvider<KubernetesClient> kubernetes) {
+    this(settings, OutboundGuard.of(settings, apiServerHosts(settings, kubernetes)));
   }
 
   public OutboundHttp(OutboundSettings settings, OutboundGuard guard) {
@@ -64,9 +81,18 @@ public class OutboundHttp {
    */
   public Response get(String url, Map<String, String> headers) throws OutboundRefused {
     URI uri = guard.check(url);
+    if (!headers.isEmpty() && !guard.mayCarryCredentials(uri)) {
+      throw new OutboundRefused(
+          "InsecureToken",
+          "a bearer token is sent only over https, or over plain http to a host listed in"
+              + " buildserver.outbound.allow-hosts; "
+              + display(uri)
+              + " is neither: use https, or allow-list the host");
+    }
+    long deadline = System.nanoTime() + settings.getTotalTimeout().toNanos();
     Map<String, String> sent = headers;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpResponse<InputStream> response = send(uri, sent);
+      HttpResponse<InputStream> response = send(uri, sent, deadline);
       int status = response.statusCode();
       if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
         closeQuietly(response.body());
@@ -89,7 +115,12 @@ public class OutboundHttp {
       return new Response(
           status,
           new GuardedBody(
-              response.body(), settings.getMaxBytes(), length, settings.getReadTimeout(), uri),
+              response.body(),
+              settings.getMaxBytes(),
+              length,
+              settings.getReadTimeout(),
+              deadline,
+              uri),
           length,
           response.headers().firstValue("content-type"));
     }
@@ -125,13 +156,31 @@ public class OutboundHttp {
         : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
-  private HttpResponse<InputStream> send(URI uri, Map<String, String> headers)
+  private HttpResponse<InputStream> send(URI uri, Map<String, String> headers, long deadline)
       throws OutboundRefused {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri).timeout(settings.getReadTimeout()).GET();
-    headers.forEach(request::header);
+    Duration left = Duration.ofNanos(deadline - System.nanoTime());
+    if (left.isNegative() || left.isZero()) {
+      throw expired(uri);
+    }
+    HttpRequest request;
     try {
-      return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpRequest.Builder builder =
+          HttpRequest.newBuilder(uri)
+              .timeout(
+                  left.compareTo(settings.getReadTimeout()) < 0 ? left : settings.getReadTimeout())
+              .GET();
+      headers.forEach(builder::header);
+      request = builder.build();
+    } catch (IllegalArgumentException e) {
+      // The JDK puts the rejected header value in its message: never pass it on.
+      throw new OutboundRefused(
+          "UrlFailed",
+          "the request to "
+              + display(uri)
+              + " cannot be sent: a header holds a character HTTP does not allow");
+    }
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new OutboundRefused("UrlUnreachable", "no answer from " + display(uri) + " in time", e);
     } catch (IOException e) {
@@ -140,7 +189,41 @@ public class OutboundHttp {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OutboundRefused("UrlUnreachable", "interrupted while fetching " + display(uri), e);
+    } catch (RuntimeException e) {
+      throw new OutboundRefused(
+          "UrlUnreachable",
+          "cannot fetch " + display(uri) + " (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  private OutboundRefused expired(URI uri) {
+    return new OutboundRefused("UrlUnreachable", expiredMessage(uri));
+  }
+
+  private String expiredMessage(URI uri) {
+    return display(uri)
+        + " did not finish within "
+        + Durations.format(settings.getTotalTimeout())
+        + " (buildserver.outbound.total-timeout)";
+  }
+
+  /** The API server's host, as the operator's client knows it, and the in-cluster service IP. */
+  private static List<String> apiServerHosts(
+      OutboundSettings settings, BeanProvider<KubernetesClient> kubernetes) {
+    if (settings.isAllowLoopback() || !kubernetes.isPresent()) {
+      return List.of();
+    }
+    List<String> hosts = new ArrayList<>();
+    try {
+      hosts.add(kubernetes.get().getMasterUrl().getHost());
+    } catch (RuntimeException e) {
+      // no kubeconfig: nothing to protect
+    }
+    String serviceHost = System.getenv("KUBERNETES_SERVICE_HOST");
+    if (serviceHost != null && !serviceHost.isBlank()) {
+      hosts.add(serviceHost);
+    }
+    return hosts;
   }
 
   private OutboundRefused tooLarge(URI uri) {
@@ -190,36 +273,53 @@ public class OutboundHttp {
   }
 
   /**
-   * A response body that fails (never truncates) when it passes the size cap, when no byte arrives
-   * for the read timeout, or when it ends before its Content-Length.
+   * A response body that fails (never truncates) when it passes the size cap, when the server sends
+   * nothing for the read timeout while it is being read, when the whole fetch passes its deadline,
+   * or when it ends before its Content-Length. Time the reader spends elsewhere (waiting for an
+   * upload slot, say) is not the server's silence.
    */
   private final class GuardedBody extends FilterInputStream {
     private final long limit;
     private final long expected;
     private final long idleNanos;
+    private final long deadline;
     private final URI uri;
     private final ScheduledFuture<?> watch;
-    private volatile long lastProgress = System.nanoTime();
-    private volatile boolean stalled;
+    private volatile long readingSince; // 0 while no read is waiting for the server
+    private volatile String failure;
     private long count;
 
-    GuardedBody(InputStream in, long limit, long expected, Duration idle, URI uri) {
+    GuardedBody(InputStream in, long limit, long expected, Duration idle, long deadline, URI uri) {
       super(in);
       this.limit = limit;
       this.expected = expected;
       this.idleNanos = idle.toNanos();
+      this.deadline = deadline;
       this.uri = uri;
-      long period = Math.max(100, idle.toMillis() / 4);
+      long period = Math.max(50, Math.min(idle.toMillis() / 4, 1000));
       this.watch =
-          WATCHDOG.scheduleWithFixedDelay(this::checkIdle, period, period, TimeUnit.MILLISECONDS);
+          WATCHDOG.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
     }
 
-    private void checkIdle() {
-      if (System.nanoTime() - lastProgress > idleNanos) {
-        stalled = true;
-        watch.cancel(false);
-        closeQuietly(in);
+    private void check() {
+      long now = System.nanoTime();
+      long since = readingSince;
+      if (now - deadline > 0) {
+        stop(expiredMessage(uri));
+      } else if (since != 0 && now - since > idleNanos) {
+        stop(
+            "no data from "
+                + display(uri)
+                + " for "
+                + Duration.ofNanos(idleNanos).toSeconds()
+                + " s");
       }
+    }
+
+    private void stop(String why) {
+      failure = why;
+      watch.cancel(false);
+      closeQuietly(in);
     }
 
     @Override
@@ -231,16 +331,21 @@ public class OutboundHttp {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
+      if (failure != null) {
+        throw new IOException(failure);
+      }
       int n;
+      readingSince = System.nanoTime() | 1; // never 0 while reading
       try {
         n = super.read(buffer, offset, length);
       } catch (IOException e) {
-        throw stalled ? stalledError() : e;
+        throw failure != null ? new IOException(failure) : e;
+      } finally {
+        readingSince = 0;
       }
-      if (stalled) {
-        throw stalledError();
+      if (failure != null) {
+        throw new IOException(failure);
       }
-      lastProgress = System.nanoTime();
       if (n > 0) {
         count += n;
         if (count > limit) {
@@ -251,15 +356,6 @@ public class OutboundHttp {
             display(uri) + " ended after " + count + " of " + expected + " bytes");
       }
       return n;
-    }
-
-    private IOException stalledError() {
-      return new IOException(
-          "no data from "
-              + display(uri)
-              + " for "
-              + Duration.ofNanos(idleNanos).toSeconds()
-              + " s");
     }
 
     @Override

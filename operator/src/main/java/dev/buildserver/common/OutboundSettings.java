@@ -16,8 +16,15 @@ public class OutboundSettings {
   private long maxBytes = 5L * 1024 * 1024 * 1024;
   private Duration connectTimeout = Duration.ofSeconds(10);
   private Duration readTimeout = Duration.ofSeconds(60);
+  private Duration totalTimeout = Duration.ofMinutes(30);
+  private boolean allowLoopback;
+  private boolean denyPrivateNetworks;
 
-  /** When not empty, only these hosts (exact, or {@code *.suffix}) may be fetched from. */
+  /**
+   * When not empty, only these hosts (exact, or {@code *.suffix}) may be fetched from. A host
+   * listed here is trusted: it may be on loopback or be the API server, and a bearer token may be
+   * sent to it over plain http.
+   */
   public List<String> getAllowHosts() {
     return allowHosts;
   }
@@ -59,5 +66,39 @@ public class OutboundSettings {
 
   public void setReadTimeout(Duration readTimeout) {
     this.readTimeout = readTimeout;
+  }
+
+  /**
+   * How long one fetch may take from its request to the last byte of its body (default 30 min),
+   * however steadily the server sends.
+   */
+  public Duration getTotalTimeout() {
+    return totalTimeout;
+  }
+
+  public void setTotalTimeout(Duration totalTimeout) {
+    this.totalTimeout = totalTimeout;
+  }
+
+  /**
+   * Whether loopback and the Kubernetes API server's own addresses may be fetched from without
+   * being listed in allow-hosts: false in the operator (default), true for the CLI on a user's
+   * machine.
+   */
+  public boolean isAllowLoopback() {
+    return allowLoopback;
+  }
+
+  public void setAllowLoopback(boolean allowLoopback) {
+    this.allowLoopback = allowLoopback;
+  }
+
+  /** Refuse private network addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). */
+  public boolean isDenyPrivateNetworks() {
+    return denyPrivateNetworks;
+  }
+
+  public void setDenyPrivateNetworks(boolean denyPrivateNetworks) {
+    this.denyPrivateNetworks = denyPrivateNetworks;
   }
 }

@@ -20,7 +20,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs each Ec2TestRun once: one step of {@link Ec2TestRunner} per reconcile, the status written
@@ -32,32 +36,51 @@ import java.util.Optional;
 @ControllerConfiguration(name = "ec2testrun", finalizerName = Finalizers.NAME)
 public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2TestRun> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Ec2TestRunReconciler.class);
+  private static final Duration LOOKUP_RETRY = Duration.ofSeconds(2);
+
   private final Ec2TestRunner runner;
   private final InstanceLauncher launcher;
   private final StatusRecorder status;
   private final Clock clock;
   private final LaunchSlots slots;
+  private final Duration lookupWindow;
+  private final Map<String, Instant> cleanupStarted = new ConcurrentHashMap<>();
 
   public Ec2TestRunReconciler(
       Ec2TestRunner runner,
       InstanceLauncher launcher,
       StatusRecorder status,
       Clock clock,
-      @Value("${buildserver.ec2.max-active-runs-per-region:5}") int perRegion) {
+      @Value("${buildserver.ec2.max-active-runs-per-region:5}") int perRegion,
+      @Value("${buildserver.ec2.cleanup-lookup-window:60s}") Duration lookupWindow) {
     this.runner = runner;
     this.launcher = launcher;
     this.status = status;
     this.clock = clock;
     this.slots = new LaunchSlots(perRegion);
+    this.lookupWindow = lookupWindow;
   }
 
   @Override
   public UpdateControl<Ec2TestRun> reconcile(Ec2TestRun run, Context<Ec2TestRun> context) {
     Ec2TestRunStatus next = status.editable(run, Ec2TestRunStatus::new);
-    if (Pause.isPaused(run)) {
-      return status.record(run, next, List.of(Pause.condition(RunConditions.COMPLETE)));
-    }
     Instant now = clock.instant();
+    Instant created = Instant.parse(run.getMetadata().getCreationTimestamp());
+    if (Pause.isPaused(run)) {
+      Instant deadline = Ec2TestRunner.deadline(run.getSpec(), created);
+      if (!mayHoldInstance(next) || !now.isAfter(deadline)) {
+        var control = status.record(run, next, List.of(Pause.condition(RunConditions.COMPLETE)));
+        // Paused or not, an instance is not left running past the total timeout.
+        return mayHoldInstance(next)
+            ? control.rescheduleAfter(Duration.between(now, deadline).plusSeconds(1))
+            : control;
+      }
+      LOG.info(
+          "{}/{} is paused but past its total timeout: terminating its instance",
+          run.getMetadata().getNamespace(),
+          run.getMetadata().getName());
+    }
     if (finished(next)) {
       slots.release(run.getMetadata().getUid());
       Optional<Duration> ttl = ttlLeft(run, next, now);
@@ -68,7 +91,6 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       var control = status.record(run, next, RunConditions.of(next));
       return ttl.map(control::rescheduleAfter).orElse(control);
     }
-    Instant created = Instant.parse(run.getMetadata().getCreationTimestamp());
     Optional<Duration> wait =
         runner.step(
             run.getSpec(),
@@ -117,20 +139,37 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
     slots.release(uid);
     Ec2TestRunStatus current = run.getStatus();
     String region = run.getSpec().region();
-    if (current == null || !finished(current)) {
-      String instanceId =
-          current != null && current.getInstanceId() != null
-              ? current.getInstanceId()
-              : launcher.findByOwner(region, uid).map(InstanceInfo::instanceId).orElse(null);
-      if (instanceId != null) {
-        launcher.terminate(region, instanceId);
+    if (current != null && !finished(current)) {
+      Optional<String> instanceId = runner.instanceOf(region, uid, current);
+      if (instanceId.isPresent()) {
+        launcher.terminate(region, instanceId.get());
+      } else if (current.getPhase() == Phase.Launching && stillLooking(uid)) {
+        // RunInstances may have succeeded moments ago, and DescribeInstances is eventually
+        // consistent: look again before letting the run go.
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(LOOKUP_RETRY);
       }
     }
+    cleanupStarted.remove(uid);
     var template = run.getSpec().launchTemplate();
     if (template != null && template.data() != null) {
       launcher.deleteTemplate(region, LaunchSpec.temporaryTemplateName(uid));
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /** Whether the owner-tag lookup of a deleted run is still within its window of retries. */
+  private boolean stillLooking(String uid) {
+    Instant started = cleanupStarted.computeIfAbsent(uid, u -> clock.instant());
+    boolean within = clock.instant().isBefore(started.plus(lookupWindow));
+    if (!within) {
+      LOG.warn("No instance found by owner tag {} within {}; releasing the run", uid, lookupWindow);
+    }
+    return within;
+  }
+
+  /** Whether the run may have launched an instance that it has not terminated yet. */
+  private static boolean mayHoldInstance(Ec2TestRunStatus s) {
+    return s.getPhase() != null && s.getPhase() != Phase.Pending && !finished(s);
   }
 
   private static boolean finished(Ec2TestRunStatus s) {

@@ -56,6 +56,13 @@ public class Ec2TestRunner {
     }
     Duration total = timeout(spec, true);
     if (phase != Phase.Terminating && now.isAfter(createdAt.plus(total))) {
+      if (phase == Phase.Launching && status.getInstanceId() == null) {
+        // RunInstances may have succeeded without its answer reaching status: find the instance
+        // by its owner tag, so that it is terminated with the run.
+        launcher
+            .findByOwner(spec.region(), run.uid())
+            .ifPresent(i -> status.setInstanceId(i.instanceId()));
+      }
       fail(
           status,
           new Check(
@@ -94,6 +101,26 @@ public class Ec2TestRunner {
   /** Terminates an instance of a run (the CLI's Ctrl-C). */
   public void terminate(String region, String instanceId) {
     launcher.terminate(region, instanceId);
+  }
+
+  /**
+   * The instance a run holds: the one in status, else (once the run may have launched) the one its
+   * owner tag finds.
+   */
+  public Optional<String> instanceOf(String region, String uid, Ec2TestRunStatus status) {
+    if (status.getInstanceId() != null) {
+      return Optional.of(status.getInstanceId());
+    }
+    Phase phase = status.getPhase();
+    if (phase == null || phase == Phase.Pending) {
+      return Optional.empty();
+    }
+    return launcher.findByOwner(region, uid).map(InstanceInfo::instanceId);
+  }
+
+  /** The moment a run passes its total timeout. */
+  public static Instant deadline(Ec2TestRunSpec spec, Instant createdAt) {
+    return createdAt.plus(timeout(spec, true));
   }
 
   /** Launches (or adopts the instance an earlier attempt launched) and records its id. */
@@ -168,17 +195,14 @@ public class Ec2TestRunner {
   }
 
   private void verify(Ec2TestRunSpec spec, Ec2TestRunStatus status) {
-    InstanceInfo info =
-        launcher
-            .describe(spec.region(), status.getInstanceId())
-            .orElseThrow(
-                () ->
-                    new Problem(
-                        "Ec2Unreachable",
-                        "instance " + status.getInstanceId() + " vanished",
-                        true));
+    Optional<InstanceInfo> info = launcher.describe(spec.region(), status.getInstanceId());
+    if (info.isEmpty()) {
+      // Not found after it ran: a failed check, and the instance is still terminated.
+      fail(status, new Check("state", "running", "instance not found", false));
+      return;
+    }
     List<Check> checks = new ArrayList<>(status.getChecks());
-    checks.addAll(ExpectationCheck.check(spec.region(), spec.expect(), info));
+    checks.addAll(ExpectationCheck.check(spec.region(), spec.expect(), info.get()));
     status.setChecks(checks);
   }
 

@@ -2,13 +2,15 @@ package dev.buildserver.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.buildserver.asset.AssetContent;
-import dev.buildserver.asset.AssetStore;
 import dev.buildserver.asset.AssetWrite;
 import dev.buildserver.asset.Fingerprint;
 import dev.buildserver.asset.ObjectOwner;
+import dev.buildserver.asset.OwnedObjects;
+import dev.buildserver.asset.OwnershipCheck;
 import dev.buildserver.common.ConditionSpec;
 import dev.buildserver.common.Conditions;
 import dev.buildserver.common.Durations;
+import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
@@ -49,16 +51,25 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
   static final int STATUS_DAYS = 366;
 
   private final BalanceService balances;
-  private final AssetStore store;
+  private final OwnedObjects owned;
   private final StatusRecorder status;
+  private final EventRecorder events;
+  private final LedgerSettings settings;
   private final Clock clock;
   private final Map<String, Instant> lastRead = new ConcurrentHashMap<>();
 
   public BalanceReportReconciler(
-      BalanceService balances, AssetStore store, StatusRecorder status, Clock clock) {
+      BalanceService balances,
+      OwnedObjects owned,
+      StatusRecorder status,
+      EventRecorder events,
+      LedgerSettings settings,
+      Clock clock) {
     this.balances = balances;
-    this.store = store;
+    this.owned = owned;
     this.status = status;
+    this.events = events;
+    this.settings = settings;
     this.clock = clock;
   }
 
@@ -86,8 +97,13 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
                   Boolean.TRUE.equals(spec.includeEmptyDays())));
       lastRead.put(report.getMetadata().getUid(), clock.instant());
       ReportFormat.Summary summary = ReportFormat.summary(data);
-      String location = writeOutput(report, summary);
-      describe(next, summary, location);
+      Output output = writeOutput(report, summary);
+      describe(next, summary, output.location());
+      if (output.refusal() != null) {
+        var control =
+            status.record(report, next, ConditionSpec.notReady("Conflict", output.refusal()));
+        return refresh.map(control::rescheduleAfter).orElse(control);
+      }
       var control =
           status.record(
               report,
@@ -114,16 +130,38 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
   public ErrorStatusUpdateControl<BalanceReport> updateErrorStatus(
       BalanceReport report, Context<BalanceReport> context, Exception e) {
     BalanceReportStatus next = status.editable(report, BalanceReportStatus::new);
+    // An unexpected exception is named by its type only: its message may quote a request.
     Problem problem =
         Problem.in(e)
-            .orElseGet(() -> new Problem("ReconcileError", String.valueOf(e.getMessage()), true));
+            .orElseGet(
+                () ->
+                    new Problem(
+                        "ReconcileError",
+                        "unexpected " + e.getClass().getSimpleName() + "; see the operator log",
+                        true));
     return status.recordFailure(report, next, List.of(failed(problem, next)));
   }
 
+  /** Deleting a report deletes the output object it wrote, and nothing else. */
   @Override
   public DeleteControl cleanup(BalanceReport report, Context<BalanceReport> context) {
+    var output = report.getSpec().output();
+    if (output != null && output.s3() != null && !Pause.isPaused(report)) {
+      var s3 = output.s3();
+      String location = "s3://" + s3.bucket() + "/" + s3.key();
+      var deletion = owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key());
+      if (deletion == OwnedObjects.Deletion.DELETED) {
+        events.record(report, false, "Deleted", "Deleted " + location);
+      } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {
+        events.record(
+            report,
+            false,
+            "Retained",
+            "Left " + location + " in place: this BalanceReport did not write what is there now");
+      }
+    }
     lastRead.remove(report.getMetadata().getUid());
-    return DeleteControl.defaultDelete(); // the report object in S3 is kept
+    return DeleteControl.defaultDelete();
   }
 
   /**
@@ -181,14 +219,22 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
           false);
     }
     return Optional.of(
-        new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8).trim());
+        BearerToken.check(
+            new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8), ref));
   }
 
-  /** Writes the full report as JSON to output.s3 unless the object already holds it. */
-  private String writeOutput(BalanceReport report, ReportFormat.Summary summary) {
+  /** Where the report was written, or why it was not (an object the report may not take). */
+  private record Output(String location, String refusal) {}
+
+  /**
+   * Writes the full report as JSON to output.s3 under the ownership rules of a BuildAsset: stamped
+   * with the report's identity, conditional, and never over an object the report did not write
+   * unless output.s3.overwrite.
+   */
+  private Output writeOutput(BalanceReport report, ReportFormat.Summary summary) {
     var output = report.getSpec().output();
     if (output == null || output.s3() == null) {
-      return null;
+      return new Output(null, null);
     }
     byte[] json;
     try {
@@ -197,19 +243,36 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       throw new IllegalStateException(e);
     }
     var s3 = output.s3();
-    String sha256 = Fingerprint.sha256Hex(json);
-    boolean same =
-        store
-            .head(null, s3.bucket(), s3.key(), null)
-            .map(o -> sha256.equals(o.metadata().get(ObjectOwner.SHA256)))
-            .orElse(false);
+    String fingerprint = Fingerprint.sha256Hex(json);
+    ObjectOwner owner = ObjectOwner.of(report);
     AssetWrite write =
         new AssetWrite(
-            s3.bucket(), s3.key(), null, "application/json", Map.of(), Map.of(), null, false);
-    if (!same) {
-      store.put(write, new AssetContent.Bytes(json));
+            s3.bucket(),
+            s3.key(),
+            null,
+            "application/json",
+            owner.stamp(Map.of(), fingerprint),
+            Map.of(),
+            null,
+            false);
+    BalanceReportStatus current = report.getStatus();
+    Optional<String> recorded =
+        current != null && write.location().equals(current.getReportLocation())
+            ? Optional.of(OwnershipCheck.ANY_ETAG)
+            : Optional.empty();
+    var outcome =
+        owned.write(
+            new OwnedObjects.Wanted(
+                owner,
+                write,
+                new AssetContent.Bytes(json),
+                fingerprint,
+                recorded,
+                Boolean.TRUE.equals(s3.overwrite())));
+    if (outcome instanceof OwnedObjects.Refused refused) {
+      return new Output(null, refused.message());
     }
-    return write.location();
+    return new Output(write.location(), null);
   }
 
   /** Fills the data fields; lastSyncTime moves only when the report changed. */
@@ -217,6 +280,8 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
     List<BalanceReportStatus.DailyBalance> days = summary.dailyBalances();
     List<BalanceReportStatus.DailyBalance> latest =
         days.size() > STATUS_DAYS ? days.subList(days.size() - STATUS_DAYS, days.size()) : days;
+    List<BalanceReportStatus.LedgerTotal> totals =
+        ReportFormat.statusTotals(summary.ledgerTotals(), settings.getStatusLedgerTotals());
     boolean changed =
         !Objects.equals(next.getTotalBalance(), summary.totalBalance())
             || !Objects.equals(next.getTransactionCount(), summary.transactionCount())
@@ -224,7 +289,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
             || !Objects.equals(next.getFirstDate(), summary.firstDate())
             || !Objects.equals(next.getLastDate(), summary.lastDate())
             || !Objects.equals(next.getDailyBalances(), latest)
-            || !Objects.equals(next.getLedgerTotals(), summary.ledgerTotals())
+            || !Objects.equals(next.getLedgerTotals(), totals)
             || !Objects.equals(next.getReportLocation(), location);
     next.setTotalBalance(summary.totalBalance());
     next.setTransactionCount(summary.transactionCount());
@@ -232,7 +297,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
     next.setFirstDate(summary.firstDate());
     next.setLastDate(summary.lastDate());
     next.setDailyBalances(List.copyOf(latest));
-    next.setLedgerTotals(summary.ledgerTotals());
+    next.setLedgerTotals(totals);
     next.setReportLocation(location);
     if (changed || next.getLastSyncTime() == null) {
       next.setLastSyncTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());

@@ -50,5 +50,10 @@ public record BalanceReportSpec(
   /** An S3 object to write. */
   public record S3Output(
       @Required @JsonPropertyDescription("Bucket of the report object.") String bucket,
-      @Required @JsonPropertyDescription("Key of the report object.") String key) {}
+      @Required @JsonPropertyDescription("Key of the report object.") String key,
+      @Default("false")
+          @JsonPropertyDescription(
+              "Replace an object at bucket/key that this report did not write. Default false: such"
+                  + " an object is left alone and the report is not Ready (Conflict).")
+          Boolean overwrite) {}
 }

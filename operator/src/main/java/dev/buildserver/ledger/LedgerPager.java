@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.OutboundRefused;
 import dev.buildserver.common.Problem;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,28 +16,47 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads every page of a ledger API. Page 1 comes first; when it gives {@code totalCount} and a page
- * size, the remaining pages are fetched concurrently (bounded) and the end is confirmed by a 404;
- * without counts, pages are read one by one until a 404. Pages are checked as they arrive: a wrong
- * {@code page} field, a page repeating an earlier one, malformed JSON.
+ * size, the remaining pages are fetched concurrently and the end is confirmed by a 404; without
+ * counts, pages are read one by one until a 404. Every page request, of every report, runs on one
+ * bounded pool. Pages are checked as they arrive: a wrong {@code page} field, a page repeating an
+ * earlier one, malformed JSON, more transactions than allowed.
  */
 @Singleton
 public class LedgerPager {
 
   private final OutboundHttp http;
   private final LedgerSettings settings;
+  private final ExecutorService pages;
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   public LedgerPager(OutboundHttp http, LedgerSettings settings) {
     this.http = http;
     this.settings = settings;
+    AtomicInteger threads = new AtomicInteger();
+    this.pages =
+        Executors.newFixedThreadPool(
+            settings.getConcurrency(),
+            r -> {
+              Thread t = new Thread(r, "ledger-page-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @PreDestroy
+  void shutdown() {
+    pages.shutdownNow();
   }
 
   /** The pages read, by page number, and the totalCount page 1 announced (if any). */
@@ -53,7 +73,8 @@ public class LedgerPager {
         token.map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of());
     Map<Integer, LedgerPage> pages = new TreeMap<>();
     Map<List<Transaction>, Integer> seen = new HashMap<>();
-    Optional<LedgerPage> first = page(urlTemplate, 1, headers);
+    AtomicLong transactions = new AtomicLong();
+    Optional<LedgerPage> first = onPool(() -> page(urlTemplate, 1, headers, transactions));
     if (first.isEmpty()) {
       return new Pages(pages, null);
     }
@@ -66,7 +87,8 @@ public class LedgerPager {
       if (expected > settings.getMaxPages()) {
         throw tooManyPages(total, pageSize);
       }
-      for (var fetched : fetchConcurrently(urlTemplate, 2, (int) expected, headers).entrySet()) {
+      for (var fetched :
+          fetchConcurrently(urlTemplate, 2, (int) expected, headers, transactions).entrySet()) {
         accept(pages, seen, fetched.getKey(), fetched.getValue());
       }
       next = (int) expected + 1;
@@ -81,7 +103,8 @@ public class LedgerPager {
                 + " pages (buildserver.ledger.max-pages)",
             false);
       }
-      Optional<LedgerPage> page = page(urlTemplate, next, headers);
+      int number = next;
+      Optional<LedgerPage> page = onPool(() -> page(urlTemplate, number, headers, transactions));
       if (page.isEmpty()) {
         return new Pages(pages, total);
       }
@@ -91,18 +114,13 @@ public class LedgerPager {
   }
 
   private Map<Integer, LedgerPage> fetchConcurrently(
-      String urlTemplate, int from, int to, Map<String, String> headers) {
+      String urlTemplate, int from, int to, Map<String, String> headers, AtomicLong transactions) {
     Map<Integer, LedgerPage> result = new TreeMap<>();
-    if (from > to) {
-      return result;
-    }
-    ExecutorService pool =
-        Executors.newFixedThreadPool(Math.min(settings.getConcurrency(), to - from + 1));
+    List<Future<Optional<LedgerPage>>> futures = new ArrayList<>();
     try {
-      List<Future<Optional<LedgerPage>>> futures = new ArrayList<>();
       for (int n = from; n <= to; n++) {
         int number = n;
-        futures.add(pool.submit(() -> page(urlTemplate, number, headers)));
+        futures.add(pages.submit(() -> page(urlTemplate, number, headers, transactions)));
       }
       for (int i = 0; i < futures.size(); i++) {
         int number = from + i;
@@ -121,15 +139,38 @@ public class LedgerPager {
       }
       return result;
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof Problem p
-          ? p
-          : new Problem("LedgerFailed", String.valueOf(e.getCause()), true, e);
+      throw failure(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
     } finally {
-      pool.shutdownNow();
+      futures.forEach(f -> f.cancel(true)); // after a failure, the rest is not needed
     }
+  }
+
+  /** Runs one page request on the shared pool and waits for it. */
+  private Optional<LedgerPage> onPool(Callable<Optional<LedgerPage>> request) {
+    Future<Optional<LedgerPage>> future = pages.submit(request);
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      throw failure(e);
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+    }
+  }
+
+  /** The Problem a page request failed with; anything else is named by its type only. */
+  private static Problem failure(ExecutionException e) {
+    return e.getCause() instanceof Problem p
+        ? p
+        : new Problem(
+            "LedgerFailed",
+            "reading a page failed (" + e.getCause().getClass().getSimpleName() + ")",
+            true,
+            e.getCause());
   }
 
   private static void accept(
@@ -159,6 +200,25 @@ public class LedgerPager {
       }
     }
     pages.put(number, page);
+  }
+
+  /**
+   * One page, retried on 5xx, 429 and connection errors; empty on 404. Its transactions count
+   * towards the read's cap.
+   */
+  Optional<LedgerPage> page(
+      String urlTemplate, int number, Map<String, String> headers, AtomicLong transactions) {
+    Optional<LedgerPage> page = page(urlTemplate, number, headers);
+    long total = transactions.addAndGet(page.map(p -> p.transactionsOrEmpty().size()).orElse(0));
+    if (total > settings.getMaxTransactions()) {
+      throw new Problem(
+          "LedgerTooLarge",
+          "the ledger has more than "
+              + settings.getMaxTransactions()
+              + " transactions (buildserver.ledger.max-transactions)",
+          false);
+    }
+    return page;
   }
 
   /** One page, retried on 5xx, 429 and connection errors; empty on 404. */

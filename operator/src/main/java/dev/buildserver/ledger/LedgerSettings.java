@@ -12,8 +12,10 @@ public class LedgerSettings {
   private long maxPageBytes = 10L * 1024 * 1024;
   private int attempts = 4;
   private Duration retryBackoff = Duration.ofMillis(250);
+  private long maxTransactions = 1_000_000;
+  private int statusLedgerTotals = 100;
 
-  /** Pages fetched at once once the page count is known. */
+  /** Page requests in flight at once, for all reports of the operator together. */
   public int getConcurrency() {
     return concurrency;
   }
@@ -56,5 +58,26 @@ public class LedgerSettings {
 
   public void setRetryBackoff(Duration retryBackoff) {
     this.retryBackoff = retryBackoff;
+  }
+
+  /** The most transactions one read may return; a larger ledger gets LedgerTooLarge. */
+  public long getMaxTransactions() {
+    return maxTransactions;
+  }
+
+  public void setMaxTransactions(long maxTransactions) {
+    this.maxTransactions = Math.max(1, maxTransactions);
+  }
+
+  /**
+   * Ledgers listed in a report's status (the largest by absolute total; the rest are summed in one
+   * "(others)" line). The output object lists them all.
+   */
+  public int getStatusLedgerTotals() {
+    return statusLedgerTotals;
+  }
+
+  public void setStatusLedgerTotals(int statusLedgerTotals) {
+    this.statusLedgerTotals = Math.max(1, statusLedgerTotals);
   }
 }

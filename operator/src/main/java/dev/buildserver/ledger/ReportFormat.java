@@ -2,7 +2,13 @@ package dev.buildserver.ledger;
 
 import dev.buildserver.ledger.BalanceReportStatus.DailyBalance;
 import dev.buildserver.ledger.BalanceReportStatus.LedgerTotal;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /** The report as status fields, JSON, a table and CSV. Pure. */
 public final class ReportFormat {
@@ -32,6 +38,48 @@ public final class ReportFormat {
         data.ledgerTotals().stream()
             .map(l -> new LedgerTotal(l.ledger(), l.total().toPlainString()))
             .toList());
+  }
+
+  /** The name of the status line that sums the ledgers not listed. */
+  public static final String OTHERS = "(others)";
+
+  private static final int LONGEST_NAME = 200;
+
+  /**
+   * The ledger totals a status can hold: the {@code limit} largest by absolute total (in the
+   * original order, names cut at 200 characters), then one {@link #OTHERS} line summing the rest.
+   */
+  public static List<LedgerTotal> statusTotals(List<LedgerTotal> all, int limit) {
+    List<LedgerTotal> shortened =
+        all.stream()
+            .map(
+                t ->
+                    t.ledger().length() <= LONGEST_NAME
+                        ? t
+                        : new LedgerTotal(t.ledger().substring(0, LONGEST_NAME) + "…", t.total()))
+            .toList();
+    if (shortened.size() <= limit) {
+      return shortened;
+    }
+    Set<Integer> kept =
+        IntStream.range(0, shortened.size())
+            .boxed()
+            .sorted(
+                Comparator.comparing((Integer i) -> new BigDecimal(shortened.get(i).total()).abs())
+                    .reversed())
+            .limit(limit)
+            .collect(Collectors.toSet());
+    List<LedgerTotal> result = new ArrayList<>();
+    BigDecimal others = BigDecimal.ZERO;
+    for (int i = 0; i < shortened.size(); i++) {
+      if (kept.contains(i)) {
+        result.add(shortened.get(i));
+      } else {
+        others = others.add(new BigDecimal(shortened.get(i).total()));
+      }
+    }
+    result.add(new LedgerTotal(OTHERS, others.toPlainString()));
+    return result;
   }
 
   public static String table(BalanceReportData data) {

@@ -118,7 +118,9 @@ public class OperatorRuntime {
     op.register(
         reconciler,
         o -> {
-          o.withReconciliationMaxInterval(settings.getResyncPeriod());
+          o.withReconciliationMaxInterval(settings.getResyncPeriod())
+              .withGenerationAware(false)
+              .withOnUpdateFilter(ReconcileTriggers.onUpdate());
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(new HashSet<>(namespaces));
           }

@@ -214,6 +214,7 @@ class AssetEntryPointsE2ETest {
     var list =
         HTTP.send(
             HttpRequest.newBuilder(operator.url().resolve("/buildserver/assets?bucket=" + bucket))
+                .header("Authorization", "Bearer " + InProcessOperator.API_TOKEN)
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(list.statusCode()).isEqualTo(200);

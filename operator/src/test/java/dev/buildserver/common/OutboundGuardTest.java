@@ -83,4 +83,40 @@ class OutboundGuardTest {
         .doesNotContain("s3cret");
     assertRefused(guard, "http:///path-only", "InvalidUrl", "has no host");
   }
+
+  private static OutboundGuard operatorGuard(List<String> allow, boolean denyPrivate) {
+    Map<String, String> dns =
+        Map.of(
+            "artifacts.example.com", "93.184.216.34",
+            "mirror.internal.example", "10.1.2.3",
+            "localhost", "127.0.0.1",
+            "kubernetes.default.svc", "10.96.0.1");
+    return new OutboundGuard(
+        new OutboundGuard.Policy(allow, List.of(), false, denyPrivate, List.of("10.96.0.1")),
+        host -> List.of(InetAddress.getByName(dns.getOrDefault(host, host))));
+  }
+
+  @Test
+  void theOperatorRefusesLoopbackAndTheApiServerUnlessAllowListed() throws OutboundRefused {
+    OutboundGuard guard = operatorGuard(List.of(), false);
+    assertRefused(guard, "http://127.0.0.1:8080/x", "UrlRefused", "loopback");
+    assertRefused(guard, "http://localhost/x", "UrlRefused", "allow-hosts");
+    assertRefused(guard, "http://[::1]/x", "UrlRefused", "loopback");
+    assertRefused(guard, "https://kubernetes.default.svc/api", "UrlRefused", "API server");
+    assertRefused(guard, "https://10.96.0.1/api", "UrlRefused", "API server");
+    assertThat(guard.check("https://mirror.internal.example/a")).isNotNull(); // private: allowed
+
+    OutboundGuard allowed = operatorGuard(List.of("127.0.0.1"), false);
+    assertThat(allowed.check("http://127.0.0.1:8089/ledger/1.json")).isNotNull();
+  }
+
+  @Test
+  void privateNetworksAreRefusedOnlyWhenConfigured() throws OutboundRefused {
+    OutboundGuard guard = operatorGuard(List.of(), true);
+    assertRefused(guard, "https://mirror.internal.example/a", "UrlRefused", "private");
+    assertRefused(guard, "http://192.168.1.10/a", "UrlRefused", "private");
+    assertRefused(guard, "http://172.16.0.5/a", "UrlRefused", "private");
+    assertRefused(guard, "http://[fd12:3456::1]/a", "UrlRefused", "private");
+    assertThat(guard.check("https://artifacts.example.com/a.tar.gz")).isNotNull();
+  }
 }

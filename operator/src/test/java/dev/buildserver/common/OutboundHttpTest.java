@@ -75,11 +75,34 @@ class OutboundHttpTest {
             out.write(new byte[4096]);
           }
         });
+    origin.createContext(
+        "/steady",
+        e -> {
+          e.sendResponseHeaders(200, 900);
+          try (OutputStream out = e.getResponseBody()) {
+            out.write(new byte[900]);
+          }
+        });
+    origin.createContext(
+        "/drip",
+        e -> {
+          e.sendResponseHeaders(200, 40);
+          OutputStream out = e.getResponseBody();
+          for (int i = 0; i < 40; i++) {
+            out.write('x');
+            out.flush();
+            sleep(250); // each byte well within the idle timeout
+          }
+          e.close();
+        });
     origin.start();
     other.start();
     OutboundSettings settings = new OutboundSettings();
     settings.setReadTimeout(Duration.ofMillis(500));
     settings.setMaxBytes(1024);
+    settings.setAllowLoopback(true);
+    settings.setAllowHosts(List.of("127.0.0.1")); // plain http may carry credentials here
+    settings.setTotalTimeout(Duration.ofSeconds(2));
     http = new OutboundHttp(settings);
   }
 
@@ -112,6 +135,50 @@ class OutboundHttpTest {
           .hasMessageContaining("no data from");
     }
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aReaderThatPausesIsNotTakenForAStalledServer() throws Exception {
+    try (InputStream in = http.get(url(origin, "/steady"), Map.of()).body()) {
+      assertThat(in.read()).isZero();
+      sleep(1200); // over two idle timeouts of our own silence, e.g. waiting for an upload slot
+      assertThat(in.readAllBytes()).hasSize(899);
+    }
+  }
+
+  @Test
+  void cutsOffAServerThatDripsBytesPastTheDeadline() throws Exception {
+    long start = System.nanoTime();
+    try (InputStream in = http.get(url(origin, "/drip"), Map.of()).body()) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("did not finish within");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void refusesAHeaderValueTheClientRejectsWithoutEchoingIt() {
+    assertThatThrownBy(
+            () ->
+                http.get(url(origin, "/final"), Map.of("Authorization", "Bearer a\nb-Kx19secret")))
+        .isInstanceOf(OutboundRefused.class)
+        .message()
+        .doesNotContain("Kx19");
+    assertThat(authSeenByOrigin).isEmpty();
+  }
+
+  @Test
+  void sendsCredentialsOverPlainHttpOnlyToAllowListedHosts() {
+    OutboundSettings open = new OutboundSettings();
+    open.setAllowLoopback(true);
+    OutboundHttp strict = new OutboundHttp(open);
+    assertThatThrownBy(
+            () -> strict.get(url(origin, "/final"), Map.of("Authorization", "Bearer s3cret")))
+        .isInstanceOf(OutboundRefused.class)
+        .hasMessageContaining("https")
+        .satisfies(e -> assertThat(((OutboundRefused) e).reason()).isEqualTo("InsecureToken"));
+    assertThat(authSeenByOrigin).isEmpty();
   }
 
   @Test

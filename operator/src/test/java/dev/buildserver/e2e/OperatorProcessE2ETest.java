@@ -65,7 +65,10 @@ class OperatorProcessE2ETest {
             "AWS_REGION",
             "us-east-1",
             "BUILDSERVER_OPERATOR_WATCH_NAMESPACES",
-            namespace);
+            namespace,
+            // The test ledger is on loopback, which the operator refuses unless allow-listed.
+            "BUILDSERVER_OUTBOUND_ALLOW_HOSTS",
+            "127.0.0.1");
     operator = BuilderProcess.start("operator-e2e", BuilderProcess.freePort(), env, "operator");
     await()
         .atMost(Duration.ofSeconds(90))

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.InProcessCli;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.AwsSettings;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.Ec2Examples;
+import dev.buildserver.testing.Ec2Faults;
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -93,5 +96,48 @@ class Ec2TestCommandTest {
         .startsWith("builder: ")
         .contains("--instance-type")
         .doesNotContain("\n");
+  }
+
+  @Test
+  void terminatesItsInstanceWhenEc2KeepsThrottlingAfterTheLaunch(MotoServer moto) {
+    InstanceLauncher ec2 = ec2(moto);
+    Ec2Faults faults = new Ec2Faults();
+    faults.throttleDescribes();
+    var result =
+        InProcessCli.run(
+            List.of(faults),
+            "ec2-test",
+            "--region",
+            "us-east-1",
+            "--image-id",
+            "ami-12c6146b",
+            "--instance-type",
+            "t2.micro");
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr().strip()).startsWith("builder: ").doesNotContain("\n");
+    assertThat(ec2.ownedInstances("us-east-1"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.state()).isEqualTo("terminated"));
+  }
+
+  @Test
+  void terminatesAnInstanceThatVanishedFromDescribeInstances(MotoServer moto) {
+    InstanceLauncher ec2 = ec2(moto);
+    Ec2Faults faults = new Ec2Faults();
+    faults.vanishAfter(1); // seen running once, then no longer found
+    var result =
+        InProcessCli.run(
+            List.of(faults),
+            "ec2-test",
+            "--region",
+            "us-east-1",
+            "--image-id",
+            "ami-12c6146b",
+            "--instance-type",
+            "t2.micro");
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(ec2.ownedInstances("us-east-1"))
+        .singleElement()
+        .satisfies(i -> assertThat(i.state()).isEqualTo("terminated"));
   }
 }

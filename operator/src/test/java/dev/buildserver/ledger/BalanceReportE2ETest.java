@@ -35,7 +35,10 @@ class BalanceReportE2ETest {
     KubeApi api = KubeApi.get();
     k8s = api.client();
     namespace = api.newNamespace("ledgers");
-    operator = InProcessOperator.start(namespace);
+    // The test ledger is plain http on 127.0.0.1: allow-listed, so that it may receive a token.
+    operator =
+        InProcessOperator.start(
+            List.of(), Map.of("buildserver.outbound.allow-hosts", "127.0.0.1"), namespace);
   }
 
   @AfterAll

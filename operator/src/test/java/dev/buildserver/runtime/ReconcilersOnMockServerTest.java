@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.buildserver.asset.AssetStore;
 import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.asset.BuildAssetReconciler;
+import dev.buildserver.asset.OwnedObjects;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.EventRecorder;
@@ -67,24 +68,31 @@ class ReconcilersOnMockServerTest {
     awsSettings.setRegion("us-east-1");
     AwsClients aws = new AwsClients(awsSettings);
     Ec2Examples.createLaunchTemplate(aws);
-    OutboundHttp http = new OutboundHttp(new OutboundSettings());
+    OutboundSettings outbound = new OutboundSettings();
+    outbound.setAllowLoopback(true); // the test ledger is on 127.0.0.1
+    OutboundHttp http = new OutboundHttp(outbound);
     store = new AssetStore(aws, http);
+    OwnedObjects owned = new OwnedObjects(store, client);
+    LedgerSettings ledgerSettings = new LedgerSettings();
     ledger = LedgerServer.start().serveFiles(RepoFiles.examples().resolve("ledger/transactions"));
     runtime =
         new OperatorRuntime(
             client,
             List.of(
-                new BuildAssetReconciler(store, recorder, events, clock),
+                new BuildAssetReconciler(store, owned, recorder, events, clock),
                 new Ec2TestRunReconciler(
                     new Ec2TestRunner(new InstanceLauncher(aws)),
                     new InstanceLauncher(aws),
                     recorder,
                     clock,
-                    5),
+                    5,
+                    Duration.ofSeconds(60)),
                 new BalanceReportReconciler(
-                    new BalanceService(new LedgerPager(http, new LedgerSettings())),
-                    store,
+                    new BalanceService(new LedgerPager(http, ledgerSettings)),
+                    owned,
                     recorder,
+                    events,
+                    ledgerSettings,
                     clock)),
             new SimpleMeterRegistry(),
             settings);

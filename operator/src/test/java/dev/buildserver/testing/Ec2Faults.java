@@ -12,6 +12,7 @@ import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -34,6 +35,10 @@ public final class Ec2Faults implements ExecutionInterceptor {
   private final Map<String, AtomicInteger> throttles = new ConcurrentHashMap<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
   private final Set<String> failAfterLaunch = ConcurrentHashMap.newKeySet();
+  private final Map<String, AtomicInteger> hiddenLookups = new ConcurrentHashMap<>();
+  private volatile boolean throttleDescribes;
+  private volatile int vanishAfter = -1;
+  private final AtomicInteger answersById = new AtomicInteger();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final Set<String> alive = ConcurrentHashMap.newKeySet();
   private final AtomicInteger mostAlive = new AtomicInteger();
@@ -58,6 +63,31 @@ public final class Ec2Faults implements ExecutionInterceptor {
    */
   public void failAfterLaunch(String run) {
     failAfterLaunch.add(run);
+  }
+
+  /**
+   * The next {@code times} owner-tag lookups of this run uid find nothing, as EC2's eventually
+   * consistent DescribeInstances does right after RunInstances.
+   */
+  public void hideOwnerLookups(String uid, int times) {
+    hiddenLookups.put(uid, new AtomicInteger(times));
+  }
+
+  /** Owner-tag lookups of this uid that were hidden so far are used up. */
+  public boolean ownerLookupsExhausted(String uid) {
+    AtomicInteger left = hiddenLookups.get(uid);
+    return left == null || left.get() <= 0;
+  }
+
+  /** Every DescribeInstances by instance id fails with RequestLimitExceeded. */
+  public void throttleDescribes() {
+    throttleDescribes = true;
+  }
+
+  /** After {@code answers} DescribeInstances by instance id, the instance is no longer found. */
+  public void vanishAfter(int answers) {
+    answersById.set(0);
+    vanishAfter = answers;
   }
 
   public int calls(String operation) {
@@ -96,6 +126,11 @@ public final class Ec2Faults implements ExecutionInterceptor {
         throw error(refusals.get(owner), "refused by the test", 403);
       }
     }
+    if (request instanceof DescribeInstancesRequest describe
+        && !describe.instanceIds().isEmpty()
+        && throttleDescribes) {
+      throw error("RequestLimitExceeded", "Request limit exceeded.", 503);
+    }
     if (request instanceof TerminateInstancesRequest terminate) {
       alive.removeAll(terminate.instanceIds());
     }
@@ -113,6 +148,12 @@ public final class Ec2Faults implements ExecutionInterceptor {
         throw new IllegalStateException("the operator died right after RunInstances (test)");
       }
     }
+    if (response instanceof DescribeInstancesResponse described
+        && context.request() instanceof DescribeInstancesRequest describe) {
+      if (hidden(describe) || vanished(describe)) {
+        return described.toBuilder().reservations(List.of()).build();
+      }
+    }
     if (response instanceof DescribeInstancesResponse described && !pendingRuns.isEmpty()) {
       List<Reservation> reservations =
           described.reservations().stream()
@@ -125,6 +166,20 @@ public final class Ec2Faults implements ExecutionInterceptor {
       return described.toBuilder().reservations(reservations).build();
     }
     return response;
+  }
+
+  private boolean hidden(DescribeInstancesRequest describe) {
+    return describe.filters().stream()
+        .filter(f -> f.name().equals("tag:buildserver.dev/run-uid"))
+        .flatMap(f -> f.values().stream())
+        .map(hiddenLookups::get)
+        .anyMatch(left -> left != null && left.getAndDecrement() > 0);
+  }
+
+  private boolean vanished(DescribeInstancesRequest describe) {
+    return !describe.instanceIds().isEmpty()
+        && vanishAfter >= 0
+        && answersById.incrementAndGet() > vanishAfter;
   }
 
   private Instance maybePending(Instance instance) {

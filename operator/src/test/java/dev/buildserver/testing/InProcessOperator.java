@@ -46,6 +46,8 @@ public final class InProcessOperator implements AutoCloseable {
     properties.put("buildserver.aws.region", "us-east-1");
     properties.put("buildserver.api.token", API_TOKEN);
     properties.put("micronaut.server.port", -1);
+    // Test servers (URL sources, ledgers) run on loopback, which the operator refuses by default.
+    properties.put("buildserver.outbound.allow-loopback", true);
     properties.putAll(extra);
     ApplicationContext context =
         ApplicationContext.builder().properties(properties).singletons(beans.toArray()).start();

@@ -47,6 +47,8 @@ public final class LedgerServer implements AutoCloseable {
   private final Map<Integer, AtomicInteger> failures = new ConcurrentHashMap<>();
   private final Map<Integer, Integer> failureStatus = new ConcurrentHashMap<>();
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger mostInFlight = new AtomicInteger();
 
   private LedgerServer(HttpServer server) {
     this.server = server;
@@ -138,8 +140,14 @@ public final class LedgerServer implements AutoCloseable {
     return requests.get();
   }
 
+  /** The most requests this server was answering at one time. */
+  public int mostInFlight() {
+    return mostInFlight.get();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     requests.incrementAndGet();
+    mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     try (exchange) {
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
@@ -174,6 +182,8 @@ public final class LedgerServer implements AutoCloseable {
       exchange.getResponseBody().write(bytes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      inFlight.decrementAndGet();
     }
   }
 

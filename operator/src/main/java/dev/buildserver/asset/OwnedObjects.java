@@ -1,0 +1,119 @@
+package dev.buildserver.asset;
+
+import dev.buildserver.common.Problem;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+
+/**
+ * Writes and deletes S3 objects that a resource owns, under the rules of contract §3: every object
+ * written carries its owner's identity, a write happens only if the key still holds what was seen,
+ * an object of someone else is never taken unless the owner's spec allows it, and a delete removes
+ * only the object the owner wrote. The one path for BuildAssets and BalanceReport outputs.
+ */
+@Singleton
+public class OwnedObjects {
+
+  /** What came of a write. */
+  public sealed interface Outcome {}
+
+  /** S3 already holds the wanted content and metadata: nothing was written. */
+  public record UpToDate(ObjectInfo object) implements Outcome {}
+
+  /** The object was written; {@code drift} says why when it had been changed outside. */
+  public record Written(StoredAsset stored, Optional<String> drift) implements Outcome {}
+
+  /** The key holds an object this owner may not take; the message says what to change. */
+  public record Refused(String message) implements Outcome {}
+
+  /**
+   * An object an owner wants in S3.
+   *
+   * @param write where and how, its metadata already stamped by {@link ObjectOwner#stamp}
+   * @param fingerprint the fingerprint of the content and metadata, as stamped
+   * @param recordedEtag the ETag the owner last recorded for the location, if it wrote it
+   * @param overwrite whether the owner's spec allows taking a foreign object
+   */
+  public record Wanted(
+      ObjectOwner owner,
+      AssetWrite write,
+      AssetContent content,
+      String fingerprint,
+      Optional<String> recordedEtag,
+      boolean overwrite) {}
+
+  /** What came of a delete. */
+  public enum Deletion {
+    DELETED,
+    ABSENT,
+    NOT_OWNED
+  }
+
+  private final AssetStore store;
+  private final KubernetesClient client;
+
+  public OwnedObjects(AssetStore store, KubernetesClient client) {
+    this.store = store;
+    this.client = client;
+  }
+
+  public Outcome write(Wanted wanted) {
+    AssetWrite write = wanted.write();
+    Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
+    var decision =
+        OwnershipCheck.decide(
+            write.location(),
+            existing,
+            wanted.owner(),
+            wanted.fingerprint(),
+            wanted.recordedEtag(),
+            existing
+                .flatMap(o -> ObjectOwner.from(o.metadata()))
+                .filter(o -> !o.sameAs(wanted.owner())) // a GET only for other owners
+                .map(this::isAlive)
+                .orElse(false),
+            wanted.overwrite());
+    if (decision instanceof OwnershipCheck.Conflict conflict) {
+      return new Refused(conflict.message());
+    }
+    if (decision instanceof OwnershipCheck.UpToDate upToDate) {
+      return new UpToDate(upToDate.object());
+    }
+    // Only if the key still holds what was just seen: a concurrent writer makes this a Conflict.
+    StoredAsset stored =
+        store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), wanted.content());
+    return new Written(stored, ((OwnershipCheck.Write) decision).drift());
+  }
+
+  /** Deletes the object at bucket/key if, and only if, {@code owner} wrote what is there now. */
+  public Deletion delete(ObjectOwner owner, String region, String bucket, String key) {
+    Optional<ObjectInfo> existing = store.head(region, bucket, key, null);
+    if (existing.isEmpty()) {
+      return Deletion.ABSENT;
+    }
+    ObjectInfo object = existing.get();
+    boolean owned = ObjectOwner.from(object.metadata()).map(owner::sameAs).orElse(false);
+    if (!owned) {
+      return Deletion.NOT_OWNED;
+    }
+    return store.deleteExactly(region, bucket, key, object.etag(), object.versionId())
+        ? Deletion.DELETED
+        : Deletion.NOT_OWNED; // replaced between the HEAD and the DELETE: no longer ours
+  }
+
+  /** Whether the resource recorded on an object still exists (unknown counts as alive). */
+  private boolean isAlive(ObjectOwner owner) {
+    try {
+      var other =
+          client
+              .genericKubernetesResources("buildserver.dev/v1alpha1", owner.kind())
+              .inNamespace(owner.namespace())
+              .withName(owner.name())
+              .get();
+      return other != null && owner.uid().equals(other.getMetadata().getUid());
+    } catch (KubernetesClientException | Problem e) {
+      return true;
+    }
+  }
+}
