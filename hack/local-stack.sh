@@ -157,8 +157,10 @@ PY
 start_operator() {
   need_port "$OPERATOR_PORT" "operator HTTP" OPERATOR_PORT
   say "starting the operator (HTTP on 127.0.0.1:$OPERATOR_PORT)"
-  # Loopback only: the HTTP API then takes writes without a token (see README, HTTP API).
-  MICRONAUT_SERVER_HOST=127.0.0.1 MICRONAUT_SERVER_PORT="$OPERATOR_PORT" start operator bin/builder operator
+  # Loopback only: the HTTP API then takes calls without a token (see README, HTTP API).
+  # The sample ledger is on 127.0.0.1: allow-listed, since the operator refuses loopback otherwise.
+  BUILDSERVER_OUTBOUND_ALLOW_HOSTS="${BUILDSERVER_OUTBOUND_ALLOW_HOSTS:-127.0.0.1,localhost}" \
+    MICRONAUT_SERVER_HOST=127.0.0.1 MICRONAUT_SERVER_PORT="$OPERATOR_PORT" start operator bin/builder operator
   local operator_pid="${PIDS[-1]}"
   local i
   for ((i = 0; i < 120; i++)); do

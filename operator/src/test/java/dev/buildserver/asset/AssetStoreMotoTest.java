@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.AwsSettings;
-import dev.buildserver.common.OutboundHttp;
-import dev.buildserver.common.OutboundSettings;
 import dev.buildserver.common.Problem;
+import dev.buildserver.testing.LoopbackOutbound;
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,7 @@ class AssetStoreMotoTest {
     settings.setEndpoint(moto.endpoint());
     settings.setRegion("us-east-1");
     aws = new AwsClients(settings);
-    store = new AssetStore(aws, new OutboundHttp(new OutboundSettings()));
+    store = new AssetStore(aws, LoopbackOutbound.http());
     aws.s3("us-east-1").createBucket(b -> b.bucket("store"));
   }
 

@@ -2,9 +2,8 @@ package dev.buildserver.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.buildserver.common.OutboundHttp;
-import dev.buildserver.common.OutboundSettings;
 import dev.buildserver.testing.LedgerServer;
+import dev.buildserver.testing.LoopbackOutbound;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +30,7 @@ class LedgerFetchBench {
   void concurrentReadBeatsTheSequentialLoop() throws IOException {
     var transactions = LedgerServer.transactions(PAGES * PER_PAGE, 1000);
     LedgerSettings settings = new LedgerSettings();
-    LedgerPager pager = new LedgerPager(new OutboundHttp(new OutboundSettings()), settings);
+    LedgerPager pager = new LedgerPager(LoopbackOutbound.http(), settings);
     List<String> report = new ArrayList<>();
     try (LedgerServer counted =
             LedgerServer.start().publish(transactions, PER_PAGE, true).latency(LATENCY);

@@ -12,7 +12,6 @@ import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.OutboundHttp;
-import dev.buildserver.common.OutboundSettings;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.ec2.Ec2TestRun;
@@ -27,6 +26,7 @@ import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.LedgerServer;
+import dev.buildserver.testing.LoopbackOutbound;
 import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
@@ -68,9 +68,7 @@ class ReconcilersOnMockServerTest {
     awsSettings.setRegion("us-east-1");
     AwsClients aws = new AwsClients(awsSettings);
     Ec2Examples.createLaunchTemplate(aws);
-    OutboundSettings outbound = new OutboundSettings();
-    outbound.setAllowLoopback(true); // the test ledger is on 127.0.0.1
-    OutboundHttp http = new OutboundHttp(outbound);
+    OutboundHttp http = LoopbackOutbound.http();
     store = new AssetStore(aws, http);
     OwnedObjects owned = new OwnedObjects(store, client);
     LedgerSettings ledgerSettings = new LedgerSettings();
