@@ -47,7 +47,7 @@ class SourceMemoryE2ETest {
           baseline >> 20, loaded >> 20, SECRETS, SECRET_BYTES >> 10, (loaded - baseline) >> 10);
       assertThat(loaded - baseline).isLessThan(ALLOWED_GROWTH);
 
-      secret(cluster, "referenced", "v1");
+      cluster.secret("referenced", "value", "v1".getBytes(StandardCharsets.UTF_8));
       BuildAsset asset =
           cluster.create(
               BuildAsset.class,
@@ -112,20 +112,6 @@ class SourceMemoryE2ETest {
     assertThat(pool.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
     assertThat(cluster.client().secrets().inNamespace(cluster.namespace()).list().getItems())
         .hasSizeGreaterThanOrEqualTo(SECRETS);
-  }
-
-  private static void secret(Cluster cluster, String name, String value) {
-    cluster
-        .client()
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(cluster.namespace())
-                .endMetadata()
-                .addToData("value", base64(value))
-                .build())
-        .create();
   }
 
   private static String base64(String value) {

@@ -9,11 +9,9 @@ import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.LogCapture;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +89,7 @@ class SecretSafetyE2ETest {
   @Test
   void keepsEveryDigestOfSecretContentOutOfStatusEventsAndLogs() throws Exception {
     byte[] content = "database-password-Pq77".getBytes(StandardCharsets.UTF_8);
-    secret("asset-secret", "blob", content);
+    cluster.secret("asset-secret", "blob", content);
     String bucket = "secret-assets";
     BuildAsset asset =
         cluster.create(
@@ -117,7 +115,7 @@ class SecretSafetyE2ETest {
   @Test
   void reportsAChecksumMismatchOfSecretContentWithoutTheActualDigest() throws Exception {
     byte[] content = "api-key-Vb90".getBytes(StandardCharsets.UTF_8);
-    secret("checked-secret", "blob", content);
+    cluster.secret("checked-secret", "blob", content);
     BuildAsset asset =
         cluster.create(
             BuildAsset.class,
@@ -143,7 +141,7 @@ class SecretSafetyE2ETest {
   }
 
   private BalanceReport reportWithToken(String name, String token) {
-    secret(name + "-token", "token", token.getBytes(StandardCharsets.UTF_8));
+    cluster.secret(name + "-token", "token", token.getBytes(StandardCharsets.UTF_8));
     return cluster.create(
         BalanceReport.class,
         """
@@ -151,20 +149,6 @@ class SecretSafetyE2ETest {
         spec: {ledger: {url: "%s", authSecretRef: {name: %s-token, key: token}}}
         """
             .formatted(name, ledger.urlTemplate(), name));
-  }
-
-  private static void secret(String name, String key, byte[] value) {
-    cluster
-        .client()
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(cluster.namespace())
-                .endMetadata()
-                .addToData(key, Base64.getEncoder().encodeToString(value))
-                .build())
-        .create();
   }
 
   private static String message(Object resource) {

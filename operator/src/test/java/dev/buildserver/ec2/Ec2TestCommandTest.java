@@ -103,16 +103,7 @@ class Ec2TestCommandTest {
     InstanceLauncher ec2 = ec2(moto);
     Ec2Faults faults = new Ec2Faults();
     faults.throttleDescribes();
-    var result =
-        InProcessCli.run(
-            List.of(faults),
-            "ec2-test",
-            "--region",
-            "us-east-1",
-            "--image-id",
-            "ami-12c6146b",
-            "--instance-type",
-            "t2.micro");
+    var result = runWith(faults);
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr().strip()).startsWith("builder: ").doesNotContain("\n");
     assertThat(ec2.ownedInstances("us-east-1"))
@@ -125,19 +116,23 @@ class Ec2TestCommandTest {
     InstanceLauncher ec2 = ec2(moto);
     Ec2Faults faults = new Ec2Faults();
     faults.vanishAfter(1); // seen running once, then no longer found
-    var result =
-        InProcessCli.run(
-            List.of(faults),
-            "ec2-test",
-            "--region",
-            "us-east-1",
-            "--image-id",
-            "ami-12c6146b",
-            "--instance-type",
-            "t2.micro");
+    var result = runWith(faults);
     assertThat(result.exitCode()).isNotZero();
     assertThat(ec2.ownedInstances("us-east-1"))
         .singleElement()
         .satisfies(i -> assertThat(i.state()).isEqualTo("terminated"));
+  }
+
+  /** {@code builder ec2-test} of a plain t2.micro, in-process, with EC2 faults injected. */
+  private static InProcessCli.Result runWith(Ec2Faults faults) {
+    return InProcessCli.run(
+        List.of(faults),
+        "ec2-test",
+        "--region",
+        "us-east-1",
+        "--image-id",
+        "ami-12c6146b",
+        "--instance-type",
+        "t2.micro");
   }
 }
