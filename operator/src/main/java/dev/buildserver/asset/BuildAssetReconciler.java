@@ -66,7 +66,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
   public UpdateControl<BuildAsset> reconcile(BuildAsset asset, Context<BuildAsset> context) {
     BuildAssetStatus next = status.editable(asset, BuildAssetStatus::new);
     if (Pause.isPaused(asset)) {
-      return status.record(asset, next, Pause.condition());
+      return status.record(asset, next, Pause.condition(), context);
     }
     try {
       AssetPlan plan = AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context));
@@ -81,7 +81,8 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                   recorded(asset, write, plan.secret()),
                   Boolean.TRUE.equals(asset.getSpec().overwrite())));
       if (outcome instanceof OwnedObjects.Refused refused) {
-        return status.record(asset, next, ConditionSpec.notReady("Conflict", refused.message()));
+        return status.record(
+            asset, next, ConditionSpec.notReady("Conflict", refused.message()), context);
       }
       if (outcome instanceof OwnedObjects.UpToDate upToDate) {
         describe(next, upToDate.object(), write);
@@ -103,13 +104,13 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
         next.setSha256(null);
         next.setEtag(null);
       }
-      return status.record(asset, next, uploaded(next));
+      return status.record(asset, next, uploaded(next), context);
     } catch (Problem problem) {
       if (problem.retryable()) {
         throw problem; // recorded by updateErrorStatus, retried with backoff
       }
       return status.record(
-          asset, next, ConditionSpec.notReady(problem.reason(), problem.getMessage()));
+          asset, next, ConditionSpec.notReady(problem.reason(), problem.getMessage()), context);
     }
   }
 
@@ -122,7 +123,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             .orElseGet(
                 () -> ConditionSpec.notReady("ReconcileError", String.valueOf(e.getMessage())));
     return status.recordFailure(
-        asset, status.editable(asset, BuildAssetStatus::new), List.of(condition));
+        asset, status.editable(asset, BuildAssetStatus::new), List.of(condition), context);
   }
 
   @Override

@@ -5,10 +5,15 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,22 +32,27 @@ public class EventRecorder {
     this(client, clock, new InstanceIdentity());
   }
 
-  @jakarta.inject.Inject
+  @Inject
   public EventRecorder(KubernetesClient client, Clock clock, InstanceIdentity identity) {
     this.client = client;
     this.clock = clock;
     this.instance = identity.name();
   }
 
-  /** Emits one Event; a failure to emit is logged and never fails the reconcile. */
+  /**
+   * Emits one Event; a failure to emit is logged and never fails the reconcile. Events with the
+   * same type, reason and message on the same object are aggregated, as client-go does: one Event
+   * with a deterministic name whose count and lastTimestamp move.
+   */
   public void record(HasMetadata resource, boolean warning, String reason, String message) {
     var meta = resource.getMetadata();
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    String type = warning ? "Warning" : "Normal";
+    String name = meta.getName() + "." + key(meta.getUid(), type, reason, message);
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(
-                meta.getName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()))
+            .withName(name)
             .withNamespace(meta.getNamespace())
             .endMetadata()
             .withInvolvedObject(
@@ -54,7 +64,7 @@ public class EventRecorder {
                     .withUid(meta.getUid())
                     .withResourceVersion(meta.getResourceVersion())
                     .build())
-            .withType(warning ? "Warning" : "Normal")
+            .withType(type)
             .withReason(reason)
             .withMessage(message)
             .withFirstTimestamp(now)
@@ -66,8 +76,23 @@ public class EventRecorder {
             .withReportingComponent(COMPONENT)
             .withReportingInstance(instance)
             .build();
+    var events = client.v1().events().inNamespace(meta.getNamespace());
     try {
-      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+      try {
+        events.resource(event).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        events
+            .withName(name)
+            .edit(
+                existing -> {
+                  existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
+                  existing.setLastTimestamp(now);
+                  return existing;
+                });
+      }
     } catch (KubernetesClientException e) {
       LOG.warn(
           "Could not record event {} on {}/{}: {}",
@@ -76,5 +101,19 @@ public class EventRecorder {
           meta.getName(),
           e.getMessage());
     }
+  }
+
+  /** A short digest of what makes two Events the same. */
+  private static String key(String uid, String type, String reason, String message) {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    String identity = uid + "\n" + type + "\n" + reason + "\n" + message;
+    return HexFormat.of()
+        .formatHex(digest.digest(identity.getBytes(StandardCharsets.UTF_8)))
+        .substring(0, 16);
   }
 }

@@ -1,22 +1,33 @@
 package dev.buildserver.common;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one owner of status writes. A reconciler hands over the status it wants and the condition it
- * decided; this sets observedGeneration and the condition, writes only when something changed, and
- * emits the matching Event when the condition changed.
+ * decided; this sets observedGeneration and the condition, writes only when something changed,
+ * caches what it wrote for the next reconcile, and then logs and emits the matching Event when the
+ * condition changed.
  */
 @Singleton
 public class StatusRecorder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StatusRecorder.class);
 
   private final EventRecorder events;
   private final Clock clock;
@@ -38,49 +49,105 @@ public class StatusRecorder {
   }
 
   /**
-   * Records {@code wanted} with {@code condition} on {@code resource}. Returns the patch to apply,
-   * or no update when the status would not change.
+   * Records {@code wanted} with {@code condition} on {@code resource}: see {@link
+   * #record(CustomResource, ResourceStatus, List, Context)}.
    */
   public <R extends CustomResource<?, S>, S extends ResourceStatus> UpdateControl<R> record(
-      R resource, S wanted, ConditionSpec condition) {
-    return record(resource, wanted, List.of(condition));
+      R resource, S wanted, ConditionSpec condition, Context<R> context) {
+    return record(resource, wanted, List.of(condition), context);
   }
 
-  /** As {@link #record(CustomResource, ResourceStatus, ConditionSpec)}, for several conditions. */
+  /**
+   * Writes {@code wanted} with {@code conditions} to the resource's status, when anything changed,
+   * and caches the written resource so that the next reconcile reads this status (not an older one
+   * from the informer). Events for changed conditions are emitted only once the write succeeded.
+   * Returns no further update for the SDK to make; the caller may add a reschedule.
+   */
   public <R extends CustomResource<?, S>, S extends ResourceStatus> UpdateControl<R> record(
-      R resource, S wanted, List<ConditionSpec> conditions) {
+      R resource, S wanted, List<ConditionSpec> conditions, Context<R> context) {
+    write(resource, wanted, conditions, context);
+    return UpdateControl.noUpdate();
+  }
+
+  /**
+   * The error-path counterpart of {@link #record(CustomResource, ResourceStatus, List, Context)}:
+   * records the conditions of a failed reconcile, leaving the SDK's retry with backoff in place.
+   */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus>
+      ErrorStatusUpdateControl<R> recordFailure(
+          R resource, S wanted, List<ConditionSpec> conditions, Context<R> context) {
+    write(resource, wanted, conditions, context);
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  private <R extends CustomResource<?, S>, S extends ResourceStatus> void write(
+      R resource, S wanted, List<ConditionSpec> conditions, Context<R> context) {
     long generation = generation(resource);
     S previous = resource.getStatus();
-    List<io.fabric8.kubernetes.api.model.Condition> previousConditions =
-        previous == null ? List.of() : previous.getConditions();
-    List<io.fabric8.kubernetes.api.model.Condition> next = previousConditions;
+    List<Condition> previousConditions = previous == null ? List.of() : previous.getConditions();
+    List<Condition> next = previousConditions;
     for (ConditionSpec condition : conditions) {
       next = Conditions.upsert(next, condition, generation, clock.instant());
     }
     wanted.setObservedGeneration(generation);
     wanted.setConditions(next);
     if (previous != null && sameJson(previous, wanted)) {
-      return UpdateControl.noUpdate();
+      return;
     }
+    patch(resource, wanted, context);
+    Set<String> told = new HashSet<>(); // two conditions moving together make one Event
     for (ConditionSpec condition : conditions) {
-      if (Conditions.changes(previousConditions, condition, generation)) {
+      if (Conditions.changes(previousConditions, condition, generation)
+          && told.add(condition.reason() + "\n" + condition.message())) {
+        LOG.info(
+            "{} {}={} {}: {}",
+            resource.getKind(),
+            condition.type(),
+            condition.status(),
+            condition.reason(),
+            condition.message());
         events.record(resource, condition.isWarning(), condition.reason(), condition.message());
       }
     }
-    resource.setStatus(wanted);
-    return UpdateControl.patchStatus(resource);
   }
 
-  /**
-   * The error-path counterpart of {@link #record(CustomResource, ResourceStatus, List)}: records
-   * the conditions of a failed reconcile, leaving the SDK's retry with backoff in place.
-   */
-  public <R extends CustomResource<?, S>, S extends ResourceStatus>
-      ErrorStatusUpdateControl<R> recordFailure(
-          R resource, S wanted, List<ConditionSpec> conditions) {
-    return record(resource, wanted, conditions).isPatchStatus()
-        ? ErrorStatusUpdateControl.patchStatus(resource)
-        : ErrorStatusUpdateControl.noStatusUpdate();
+  /** Patches the status subresource and hands the result to the SDK's cache. */
+  private static <R extends CustomResource<?, S>, S extends ResourceStatus> void patch(
+      R resource, S wanted, Context<R> context) {
+    boolean ssa =
+        context
+            .getControllerConfiguration()
+            .getConfigurationService()
+            .useSSAToPatchPrimaryResource();
+    if (ssa) {
+      R fresh = emptyLike(resource);
+      fresh.setStatus(wanted);
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(resource, fresh, context);
+    } else {
+      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
+          resource,
+          context,
+          r -> {
+            r.setStatus(wanted);
+            return r;
+          });
+    }
+  }
+
+  /** A resource of the same kind with only its name and namespace: what SSA applies. */
+  @SuppressWarnings("unchecked")
+  private static <R extends CustomResource<?, ?>> R emptyLike(R resource) {
+    try {
+      R fresh = (R) resource.getClass().getDeclaredConstructor().newInstance();
+      fresh.setMetadata(
+          new ObjectMetaBuilder()
+              .withName(resource.getMetadata().getName())
+              .withNamespace(resource.getMetadata().getNamespace())
+              .build());
+      return fresh;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot create an empty " + resource.getKind(), e);
+    }
   }
 
   private static long generation(CustomResource<?, ?> resource) {

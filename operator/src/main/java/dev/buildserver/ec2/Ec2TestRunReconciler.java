@@ -70,7 +70,8 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
     if (Pause.isPaused(run)) {
       Instant deadline = Ec2TestRunner.deadline(run.getSpec(), created);
       if (!mayHoldInstance(next) || !now.isAfter(deadline)) {
-        var control = status.record(run, next, List.of(Pause.condition(RunConditions.COMPLETE)));
+        var control =
+            status.record(run, next, List.of(Pause.condition(RunConditions.COMPLETE)), context);
         // Paused or not, an instance is not left running past the total timeout.
         return mayHoldInstance(next)
             ? control.rescheduleAfter(Duration.between(now, deadline).plusSeconds(1))
@@ -88,7 +89,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
         context.getClient().resource(run).delete();
         return UpdateControl.noUpdate();
       }
-      var control = status.record(run, next, RunConditions.of(next));
+      var control = status.record(run, next, RunConditions.of(next), context);
       return ttl.map(control::rescheduleAfter).orElse(control);
     }
     Optional<Duration> wait =
@@ -104,7 +105,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       slots.release(run.getMetadata().getUid());
       wait = ttlLeft(run, next, now).map(d -> d.isZero() ? Duration.ofSeconds(1) : d);
     }
-    var control = status.record(run, next, RunConditions.of(next));
+    var control = status.record(run, next, RunConditions.of(next), context);
     return wait.map(d -> control.rescheduleAfter(d.isZero() ? Duration.ofMillis(10) : d))
         .orElse(control);
   }
@@ -126,7 +127,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
             problem.reason(),
             problem.getMessage() + "; retrying",
             true));
-    return status.recordFailure(run, next, conditions);
+    return status.recordFailure(run, next, conditions, context);
   }
 
   /**

@@ -78,7 +78,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       BalanceReport report, Context<BalanceReport> context) {
     BalanceReportStatus next = status.editable(report, BalanceReportStatus::new);
     if (Pause.isPaused(report)) {
-      return status.record(report, next, Pause.condition());
+      return status.record(report, next, Pause.condition(), context);
     }
     Optional<Duration> refresh = Durations.parse(report.getSpec().refreshInterval());
     Optional<Duration> wait = untilDue(report, refresh);
@@ -101,7 +101,8 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       describe(next, summary, output.location());
       if (output.refusal() != null) {
         var control =
-            status.record(report, next, ConditionSpec.notReady("Conflict", output.refusal()));
+            status.record(
+                report, next, ConditionSpec.notReady("Conflict", output.refusal()), context);
         return refresh.map(control::rescheduleAfter).orElse(control);
       }
       var control =
@@ -115,13 +116,14 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
                       + " transactions on "
                       + summary.pageCount()
                       + " pages: total balance "
-                      + summary.totalBalance()));
+                      + summary.totalBalance()),
+              context);
       return refresh.map(control::rescheduleAfter).orElse(control);
     } catch (Problem problem) {
       if (problem.retryable()) {
         throw problem; // recorded by updateErrorStatus, retried with backoff
       }
-      var control = status.record(report, next, failed(problem, next));
+      var control = status.record(report, next, failed(problem, next), context);
       return refresh.map(control::rescheduleAfter).orElse(control);
     }
   }
@@ -139,7 +141,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
                         "ReconcileError",
                         "unexpected " + e.getClass().getSimpleName() + "; see the operator log",
                         true));
-    return status.recordFailure(report, next, List.of(failed(problem, next)));
+    return status.recordFailure(report, next, List.of(failed(problem, next)), context);
   }
 
   /** Deleting a report deletes the output object it wrote, and nothing else. */

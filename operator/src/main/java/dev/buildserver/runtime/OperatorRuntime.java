@@ -87,6 +87,10 @@ public class OperatorRuntime {
                     .withUseSSAToPatchPrimaryResource(settings.isServerSideApply())
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
                     .withCacheSyncTimeout(Duration.ofSeconds(60))
+                    // A status this operator just wrote stays cached until the informer has an
+                    // equal or newer version: an older event (e.g. the finalizer being added) must
+                    // not bring back the status of the phase before.
+                    .withParseResourceVersions(true)
                     .withCloseClientOnStop(false);
                 if (settings.getLeaderElection().isEnabled()) {
                   o.withLeaderElectionConfiguration(leaderElection());

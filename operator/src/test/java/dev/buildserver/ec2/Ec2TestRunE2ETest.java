@@ -94,6 +94,22 @@ class Ec2TestRunE2ETest {
             "ChecksPassed")) {
       awaitEvent(example.getMetadata().getName(), phase);
     }
+    // Each phase ran once: one Event per transition, never repeated or counted twice.
+    var events =
+        k8s.v1().events().inNamespace(namespace).list().getItems().stream()
+            .filter(e -> e.getInvolvedObject().getName().equals(example.getMetadata().getName()))
+            .toList();
+    assertThat(events)
+        .extracting(e -> e.getReason() + " x" + (e.getCount() == null ? 1 : e.getCount()))
+        .containsExactlyInAnyOrder(
+            "Launching x1",
+            "WaitingForRunning x1",
+            "Verifying x1",
+            "Terminating x1",
+            "Finished x1",
+            "ChecksPassed x1");
+    assertThat(faults.calls())
+        .isEqualTo(Map.of("DescribeInstances", 3, "RunInstances", 1, "TerminateInstances", 1));
   }
 
   @Test
