@@ -1,6 +1,10 @@
 package dev.buildserver.asset;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.s3.ObjectStore;
+import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.s3.StoredObject;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -17,21 +21,22 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-/** {@code POST /buildserver/put-asset} and {@code GET /buildserver/assets}, over AssetStore. */
+/** {@code POST /buildserver/put-asset} and {@code GET /buildserver/assets}, over ObjectStore. */
 @Controller("/buildserver")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AssetController {
 
-  private final AssetStore store;
+  private final ObjectStore store;
 
-  public AssetController(AssetStore store) {
+  public AssetController(ObjectStore store) {
     this.store = store;
   }
 
   /** Writes the request body to bucket/key; answers 201 with the put-asset JSON. */
   @Post(uri = "/put-asset", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-  public HttpResponse<StoredAsset> put(
+  public HttpResponse<StoredObject> put(
       @Nullable @QueryValue String bucket,
       @Nullable @QueryValue String key,
       @Nullable @QueryValue String contentType,
@@ -49,8 +54,8 @@ public class AssetController {
                 .map(MediaType::toString)
                 .filter(t -> !t.startsWith(MediaType.APPLICATION_FORM_URLENCODED))
                 .orElse(null);
-    AssetWrite write =
-        new AssetWrite(
+    ObjectWrite write =
+        new ObjectWrite(
             bucket,
             key,
             region,
@@ -59,13 +64,16 @@ public class AssetController {
             Map.of(),
             sha256,
             Boolean.TRUE.equals(createBucket));
-    StoredAsset stored = store.put(write, new AssetContent.Stream(() -> body));
+    StoredObject stored =
+        store.put(
+            write,
+            new ObjectContent.Stream(() -> new ObjectContent.Opened(body, Optional.empty())));
     return HttpResponse.created(stored);
   }
 
   /** Lists the objects of a bucket: at most {@code limit} (default 1000, at most 10000). */
   @Get(uri = "/assets", produces = MediaType.APPLICATION_JSON)
-  public List<AssetStore.Listed> list(
+  public List<ObjectStore.Listed> list(
       @Nullable @QueryValue String bucket,
       @Nullable @QueryValue String prefix,
       @Nullable @QueryValue String region,

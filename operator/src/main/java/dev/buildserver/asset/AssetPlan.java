@@ -2,6 +2,9 @@ package dev.buildserver.asset;
 
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Problem;
+import dev.buildserver.s3.Fingerprint;
+import dev.buildserver.s3.ObjectOwner;
+import dev.buildserver.s3.ObjectWrite;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
  * Secret's. Pure: ConfigMaps, Secrets and the ETag of a copy source are looked up by the caller.
  */
 public record AssetPlan(
-    AssetContent content, AssetWrite write, String fingerprint, boolean secret) {
+    AssetContent content, ObjectWrite write, String fingerprint, boolean secret) {
 
   private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
 
@@ -41,8 +44,8 @@ public record AssetPlan(
     String fingerprint = Fingerprint.of(identity, spec.contentType(), spec.metadata(), spec.tags());
     String region =
         spec.region() == null || spec.region().isBlank() ? defaultRegion : spec.region();
-    AssetWrite write =
-        new AssetWrite(
+    ObjectWrite write =
+        new ObjectWrite(
             spec.bucket(),
             spec.key(),
             region,

@@ -7,6 +7,13 @@ import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
 import dev.buildserver.common.StatusRecorder;
+import dev.buildserver.s3.ObjectInfo;
+import dev.buildserver.s3.ObjectOwner;
+import dev.buildserver.s3.ObjectStore;
+import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.s3.OwnedObjects;
+import dev.buildserver.s3.OwnershipCheck;
+import dev.buildserver.s3.StoredObject;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -43,20 +50,23 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
   static final String CONFIG_MAPS = "configmaps";
   static final String SECRETS = "secrets";
 
-  private final AssetStore store;
+  private final ObjectStore store;
   private final OwnedObjects owned;
+  private final UrlSource urls;
   private final StatusRecorder status;
   private final EventRecorder events;
   private final Clock clock;
 
   public BuildAssetReconciler(
-      AssetStore store,
+      ObjectStore store,
       OwnedObjects owned,
+      UrlSource urls,
       StatusRecorder status,
       EventRecorder events,
       Clock clock) {
     this.store = store;
     this.owned = owned;
+    this.urls = urls;
     this.status = status;
     this.events = events;
     this.clock = clock;
@@ -70,13 +80,13 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     }
     try {
       AssetPlan plan = AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context));
-      AssetWrite write = plan.write();
+      ObjectWrite write = plan.write();
       var outcome =
           owned.write(
               new OwnedObjects.Wanted(
                   ObjectOwner.of(asset),
                   write,
-                  plan.content(),
+                  plan.content().toObjectContent(urls),
                   plan.fingerprint(),
                   recorded(asset, write, plan.secret()),
                   Boolean.TRUE.equals(asset.getSpec().overwrite())));
@@ -132,7 +142,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     if (spec.deletionPolicy() == BuildAssetSpec.DeletionPolicy.Retain) {
       return DeleteControl.defaultDelete();
     }
-    String location = AssetStore.location(spec.bucket(), spec.key());
+    String location = ObjectStore.location(spec.bucket(), spec.key());
     if (Pause.isPaused(asset)) {
       events.record(
           asset, false, "Retained", "Left " + location + " in place: the BuildAsset is paused");
@@ -244,7 +254,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
                 () ->
                     new Problem(
                         "SourceNotFound",
-                        AssetStore.location(source.bucket(), source.key())
+                        ObjectStore.location(source.bucket(), source.key())
                             + " does not exist: check spec.source.s3",
                         false));
       }
@@ -256,7 +266,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
    * content no ETag is recorded (it is a digest of the Secret): having written the location stands
    * in for it.
    */
-  private static Optional<String> recorded(BuildAsset asset, AssetWrite write, boolean secret) {
+  private static Optional<String> recorded(BuildAsset asset, ObjectWrite write, boolean secret) {
     BuildAssetStatus current = asset.getStatus();
     if (current == null || !write.location().equals(current.getLocation())) {
       return Optional.empty();
@@ -269,7 +279,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
         : Optional.empty();
   }
 
-  private void describe(BuildAssetStatus next, StoredAsset stored) {
+  private void describe(BuildAssetStatus next, StoredObject stored) {
     next.setLocation(stored.location());
     next.setEtag(stored.etag());
     next.setVersionId(stored.versionId());
@@ -279,7 +289,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     next.setUploadedAt(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
   }
 
-  private static void describe(BuildAssetStatus next, ObjectInfo object, AssetWrite write) {
+  private static void describe(BuildAssetStatus next, ObjectInfo object, ObjectWrite write) {
     boolean sameObject = object.etag().equals(next.getEtag());
     next.setLocation(write.location());
     next.setEtag(object.etag());

@@ -1,6 +1,6 @@
 package dev.buildserver.cli;
 
-import dev.buildserver.asset.AssetStore;
+import dev.buildserver.s3.ObjectStore;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,7 +29,7 @@ public class GetAssetCommand implements Callable<Integer> {
   @Option(names = "--region", description = "Bucket region (default: AWS_REGION).")
   String region;
 
-  @Inject AssetStore store;
+  @Inject ObjectStore store;
 
   @Override
   public Integer call() throws IOException {

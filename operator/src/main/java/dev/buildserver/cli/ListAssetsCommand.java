@@ -1,7 +1,7 @@
 package dev.buildserver.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.buildserver.asset.AssetStore;
+import dev.buildserver.s3.ObjectStore;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -30,7 +30,7 @@ public class ListAssetsCommand implements Callable<Integer> {
       description = "table or json (default table).")
   String output;
 
-  @Inject AssetStore store;
+  @Inject ObjectStore store;
   @Inject ObjectMapper json;
 
   @Override

@@ -3,9 +3,10 @@ package dev.buildserver.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.asset.AssetContent;
 import dev.buildserver.asset.AssetPlan;
-import dev.buildserver.asset.AssetStore;
-import dev.buildserver.asset.AssetWrite;
-import dev.buildserver.asset.StoredAsset;
+import dev.buildserver.asset.UrlSource;
+import dev.buildserver.s3.ObjectStore;
+import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.s3.StoredObject;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,7 +66,8 @@ public class PutAssetCommand implements Callable<Integer> {
       description = "json (the only format; the default).")
   String output;
 
-  @Inject AssetStore store;
+  @Inject ObjectStore store;
+  @Inject UrlSource urls;
   @Inject ObjectMapper json;
 
   @Override
@@ -85,8 +87,8 @@ public class PutAssetCommand implements Callable<Integer> {
     } else {
       content = new AssetContent.Stream(() -> System.in);
     }
-    AssetWrite write =
-        new AssetWrite(
+    ObjectWrite write =
+        new ObjectWrite(
             bucket,
             key,
             region,
@@ -95,7 +97,7 @@ public class PutAssetCommand implements Callable<Integer> {
             Map.of(),
             sha256 == null ? null : sha256.toLowerCase(java.util.Locale.ROOT),
             createBucket);
-    StoredAsset stored = store.put(write, content);
+    StoredObject stored = store.put(write, content.toObjectContent(urls));
     System.out.println(json.writeValueAsString(stored));
     return 0;
   }

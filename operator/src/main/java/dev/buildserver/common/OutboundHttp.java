@@ -270,6 +270,14 @@ public class OutboundHttp {
     public int status() {
       return status;
     }
+
+    /**
+     * Whether the status is worth retrying (5xx, 429, 408): the one rule for url sources and ledger
+     * pages.
+     */
+    public boolean isTransient() {
+      return status >= 500 || status == 429 || status == 408;
+    }
   }
 
   /**

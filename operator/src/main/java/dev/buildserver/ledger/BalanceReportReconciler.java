@@ -1,12 +1,6 @@
 package dev.buildserver.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.buildserver.asset.AssetContent;
-import dev.buildserver.asset.AssetWrite;
-import dev.buildserver.asset.Fingerprint;
-import dev.buildserver.asset.ObjectOwner;
-import dev.buildserver.asset.OwnedObjects;
-import dev.buildserver.asset.OwnershipCheck;
 import dev.buildserver.common.ConditionSpec;
 import dev.buildserver.common.Conditions;
 import dev.buildserver.common.Durations;
@@ -16,6 +10,12 @@ import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
 import dev.buildserver.common.StatusRecorder;
+import dev.buildserver.s3.Fingerprint;
+import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.s3.ObjectOwner;
+import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.s3.OwnedObjects;
+import dev.buildserver.s3.OwnershipCheck;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -247,8 +247,8 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
     var s3 = output.s3();
     String fingerprint = Fingerprint.sha256Hex(json);
     ObjectOwner owner = ObjectOwner.of(report);
-    AssetWrite write =
-        new AssetWrite(
+    ObjectWrite write =
+        new ObjectWrite(
             s3.bucket(),
             s3.key(),
             null,
@@ -267,7 +267,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
             new OwnedObjects.Wanted(
                 owner,
                 write,
-                new AssetContent.Bytes(json),
+                new ObjectContent.Bytes(json),
                 fingerprint,
                 recorded,
                 Boolean.TRUE.equals(s3.overwrite())));

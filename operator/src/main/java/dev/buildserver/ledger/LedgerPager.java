@@ -232,8 +232,7 @@ public class LedgerPager {
         if (e.status() == 404) {
           return Optional.empty();
         }
-        boolean transientFailure = e.status() >= 500 || e.status() == 429;
-        if (!transientFailure) {
+        if (!e.isTransient()) {
           throw new Problem(
               e.status() == 401 || e.status() == 403 ? "LedgerUnauthorized" : "LedgerFailed",
               "page "

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.s3.Fingerprint;
+import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** The CLI and the HTTP API call the same AssetStore as the reconciler. */
+/** The CLI and the HTTP API call the same ObjectStore as the reconciler. */
 class AssetEntryPointsE2ETest {
 
   private static final AtomicInteger BUCKETS = new AtomicInteger();

@@ -3,6 +3,8 @@ package dev.buildserver.asset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.buildserver.s3.Fingerprint;
+import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.Resources;

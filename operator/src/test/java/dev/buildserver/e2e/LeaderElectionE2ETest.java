@@ -110,13 +110,22 @@ class LeaderElectionE2ETest {
     return asset;
   }
 
-  /** The operator instances that emitted events about a resource. */
+  /**
+   * The operator instances that emitted events about a resource (Events follow the status write
+   * they describe, so they are awaited).
+   */
   private List<String> reportedBy(String namespace, BuildAsset asset) {
-    return k8s.v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(e -> asset.getMetadata().getName().equals(e.getInvolvedObject().getName()))
-        .map(e -> e.getReportingInstance())
-        .distinct()
-        .toList();
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                k8s.v1().events().inNamespace(namespace).list().getItems().stream()
+                    .filter(
+                        e -> asset.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+                    .map(e -> e.getReportingInstance())
+                    .distinct()
+                    .toList(),
+            instances -> !instances.isEmpty());
   }
 
   private static int status(java.net.http.HttpResponse<String> response) {

@@ -3,10 +3,9 @@ package dev.buildserver.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.buildserver.asset.AssetStore;
 import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.asset.BuildAssetReconciler;
-import dev.buildserver.asset.OwnedObjects;
+import dev.buildserver.asset.UrlSource;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.EventRecorder;
@@ -24,6 +23,8 @@ import dev.buildserver.ledger.BalanceReportReconciler;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
+import dev.buildserver.s3.ObjectStore;
+import dev.buildserver.s3.OwnedObjects;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.LoopbackOutbound;
@@ -51,7 +52,7 @@ class ReconcilersOnMockServerTest {
 
   KubernetesClient client; // a fresh mock server per test
   private OperatorRuntime runtime;
-  private AssetStore store;
+  private ObjectStore store;
   private LedgerServer ledger;
 
   @BeforeEach
@@ -69,7 +70,7 @@ class ReconcilersOnMockServerTest {
     AwsClients aws = new AwsClients(awsSettings);
     Ec2Examples.createLaunchTemplate(aws);
     OutboundHttp http = LoopbackOutbound.http();
-    store = new AssetStore(aws, http);
+    store = new ObjectStore(aws);
     OwnedObjects owned = new OwnedObjects(store, client);
     LedgerSettings ledgerSettings = new LedgerSettings();
     ledger = LedgerServer.start().serveFiles(RepoFiles.examples().resolve("ledger/transactions"));
@@ -77,7 +78,8 @@ class ReconcilersOnMockServerTest {
         new OperatorRuntime(
             client,
             List.of(
-                new BuildAssetReconciler(store, owned, recorder, events, clock),
+                new BuildAssetReconciler(
+                    store, owned, new UrlSource(http), recorder, events, clock),
                 new Ec2TestRunReconciler(
                     new Ec2TestRunner(new InstanceLauncher(aws)),
                     new InstanceLauncher(aws),

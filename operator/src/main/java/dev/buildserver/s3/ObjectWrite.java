@@ -1,6 +1,9 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Where and how to write an asset; without a content type, S3's default is written explicitly.
@@ -8,7 +11,7 @@ import java.util.Map;
  * metadata} is the object's user metadata, ownership included; {@code expectedSha256} (nullable) is
  * verified before the object becomes visible.
  */
-public record AssetWrite(
+public record ObjectWrite(
     String bucket,
     String key,
     String region,
@@ -25,14 +28,14 @@ public record AssetWrite(
   /** What S3 stores when no content type is given. */
   public static final String DEFAULT_CONTENT_TYPE = "binary/octet-stream";
 
-  public AssetWrite {
+  public ObjectWrite {
     contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     tags = tags == null ? Map.of() : Map.copyOf(tags);
   }
 
   /** An unconditional write, as the CLI and the HTTP API make. */
-  public AssetWrite(
+  public ObjectWrite(
       String bucket,
       String key,
       String region,
@@ -48,8 +51,8 @@ public record AssetWrite(
    * This write, made only if the key still holds what was seen: nothing ({@code null} etag) or the
    * object with {@code etag}. A lost race fails with a retryable Conflict instead of overwriting.
    */
-  public AssetWrite onlyIf(String etag) {
-    return new AssetWrite(
+  public ObjectWrite onlyIf(String etag) {
+    return new ObjectWrite(
         bucket,
         key,
         region,
@@ -62,6 +65,44 @@ public record AssetWrite(
   }
 
   public String location() {
-    return "s3://" + bucket + "/" + key;
+    return ObjectStore.location(bucket, key);
+  }
+
+  /** This write with another content type. */
+  public ObjectWrite withContentType(String contentType) {
+    return new ObjectWrite(
+        bucket,
+        key,
+        region,
+        contentType,
+        metadata,
+        tags,
+        expectedSha256,
+        createBucket,
+        precondition);
+  }
+
+  /** {@code If-None-Match: *} when the key must not hold an object yet. */
+  String ifNoneMatch() {
+    return ABSENT.equals(precondition) ? "*" : null;
+  }
+
+  /** {@code If-Match} with the ETag the key must still hold. */
+  String ifMatch() {
+    return precondition == null || ABSENT.equals(precondition) ? null : ETags.quote(precondition);
+  }
+
+  /** The tags as the x-amz-tagging header value, or null without tags. */
+  String tagging() {
+    if (tags.isEmpty()) {
+      return null;
+    }
+    return tags.entrySet().stream()
+        .map(t -> encode(t.getKey()) + "=" + encode(t.getValue()))
+        .collect(Collectors.joining("&"));
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -1,8 +1,10 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.buildserver.asset.AssetContent;
+import dev.buildserver.asset.UrlSource;
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.AwsSettings;
 import dev.buildserver.common.Problem;
@@ -16,12 +18,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** AssetStore against moto: conditional writes, listings, regions. */
+/** ObjectStore against moto: conditional writes, listings, regions. */
 @ExtendWith(MotoExtension.class)
-class AssetStoreMotoTest {
+class ObjectStoreMotoTest {
 
   private AwsClients aws;
-  private AssetStore store;
+  private ObjectStore store;
+  private UrlSource urls;
 
   @BeforeEach
   void start(MotoServer moto) {
@@ -29,7 +32,8 @@ class AssetStoreMotoTest {
     settings.setEndpoint(moto.endpoint());
     settings.setRegion("us-east-1");
     aws = new AwsClients(settings);
-    store = new AssetStore(aws, LoopbackOutbound.http());
+    store = new ObjectStore(aws);
+    urls = new UrlSource(LoopbackOutbound.http());
     aws.s3("us-east-1").createBucket(b -> b.bucket("store"));
   }
 
@@ -38,12 +42,12 @@ class AssetStoreMotoTest {
     aws.close();
   }
 
-  private static AssetWrite write(String key) {
-    return new AssetWrite("store", key, null, null, Map.of(), Map.of(), null, false);
+  private static ObjectWrite write(String key) {
+    return new ObjectWrite("store", key, null, null, Map.of(), Map.of(), null, false);
   }
 
-  private static AssetContent bytes(String text) {
-    return new AssetContent.Bytes(text.getBytes(StandardCharsets.UTF_8));
+  private static ObjectContent bytes(String text) {
+    return new ObjectContent.Bytes(text.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -59,12 +63,12 @@ class AssetStoreMotoTest {
 
   @Test
   void overwritesOnlyTheObjectItSaw() {
-    StoredAsset seen = store.put(write("k"), bytes("v1"));
+    StoredObject seen = store.put(write("k"), bytes("v1"));
     store.put(write("k"), bytes("v2 by someone else"));
     assertThatThrownBy(() -> store.put(write("k").onlyIf(seen.etag()), bytes("v3")))
         .isInstanceOf(Problem.class)
         .hasMessageContaining("changed while it was being written");
-    StoredAsset current = store.put(write("k"), bytes("v4"));
+    StoredObject current = store.put(write("k"), bytes("v4"));
     assertThat(store.put(write("k").onlyIf(current.etag()), bytes("v5")).size()).isEqualTo(2);
   }
 
@@ -82,11 +86,16 @@ class AssetStoreMotoTest {
     server.start();
     try {
       String base = "http://127.0.0.1:" + server.getAddress().getPort();
-      assertThatThrownBy(() -> store.put(write("u"), new AssetContent.Url(base + "/busy")))
+      assertThatThrownBy(
+              () ->
+                  store.put(write("u"), new AssetContent.Url(base + "/busy").toObjectContent(urls)))
           .isInstanceOf(Problem.class)
           .hasMessageContaining("HTTP 429")
           .satisfies(e -> assertThat(((Problem) e).retryable()).isTrue());
-      assertThatThrownBy(() -> store.put(write("u"), new AssetContent.Url(base + "/missing")))
+      assertThatThrownBy(
+              () ->
+                  store.put(
+                      write("u"), new AssetContent.Url(base + "/missing").toObjectContent(urls)))
           .isInstanceOf(Problem.class)
           .hasMessageContaining("HTTP 404")
           .satisfies(e -> assertThat(((Problem) e).retryable()).isFalse());
@@ -101,7 +110,7 @@ class AssetStoreMotoTest {
       store.put(write(key), bytes(key));
     }
     assertThat(store.list(null, "store", null, 2))
-        .extracting(AssetStore.Listed::key)
+        .extracting(ObjectStore.Listed::key)
         .containsExactly("a", "b");
   }
 

@@ -1,10 +1,10 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 /**
  * An object as written: the JSON answer of {@code builder put-asset} and of {@code POST
  * /buildserver/put-asset}, whose field names match the BuildAsset status.
  */
-public record StoredAsset(
+public record StoredObject(
     String bucket,
     String key,
     String location,

@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 import java.time.Instant;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 import dev.buildserver.common.Problem;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,7 +22,7 @@ public class OwnedObjects {
   public record UpToDate(ObjectInfo object) implements Outcome {}
 
   /** The object was written; {@code drift} says why when it had been changed outside. */
-  public record Written(StoredAsset stored, Optional<String> drift) implements Outcome {}
+  public record Written(StoredObject stored, Optional<String> drift) implements Outcome {}
 
   /** The key holds an object this owner may not take; the message says what to change. */
   public record Refused(String message) implements Outcome {}
@@ -37,8 +37,8 @@ public class OwnedObjects {
    */
   public record Wanted(
       ObjectOwner owner,
-      AssetWrite write,
-      AssetContent content,
+      ObjectWrite write,
+      ObjectContent content,
       String fingerprint,
       Optional<String> recordedEtag,
       boolean overwrite) {}
@@ -50,16 +50,16 @@ public class OwnedObjects {
     NOT_OWNED
   }
 
-  private final AssetStore store;
+  private final ObjectStore store;
   private final KubernetesClient client;
 
-  public OwnedObjects(AssetStore store, KubernetesClient client) {
+  public OwnedObjects(ObjectStore store, KubernetesClient client) {
     this.store = store;
     this.client = client;
   }
 
   public Outcome write(Wanted wanted) {
-    AssetWrite write = wanted.write();
+    ObjectWrite write = wanted.write();
     Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
     var decision =
         OwnershipCheck.decide(
@@ -81,7 +81,7 @@ public class OwnedObjects {
       return new UpToDate(upToDate.object());
     }
     // Only if the key still holds what was just seen: a concurrent writer makes this a Conflict.
-    StoredAsset stored =
+    StoredObject stored =
         store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), wanted.content());
     return new Written(stored, ((OwnershipCheck.Write) decision).drift());
   }

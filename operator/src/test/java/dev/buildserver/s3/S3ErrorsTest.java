@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,7 @@ class S3ErrorsTest {
                 .awsErrorDetails(
                     AwsErrorDetails.builder().errorCode(code).errorMessage("details").build())
                 .build();
-    return AssetStore.problem(e, "PutObject", "s3://b/k");
+    return S3Errors.problem(e, "PutObject", "s3://b/k");
   }
 
   @Test

@@ -1,0 +1,71 @@
+package dev.buildserver.asset;
+
+import dev.buildserver.common.OutboundHttp;
+import dev.buildserver.common.OutboundRefused;
+import dev.buildserver.common.Problem;
+import dev.buildserver.s3.ObjectContent;
+import jakarta.inject.Singleton;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * Fetches a {@code url} source under the outbound rules, as a stream the object store uploads. A
+ * failure to fetch or to read the body becomes a condition reason: transient HTTP statuses and
+ * connection errors are retried, the rest wait for the spec to change.
+ */
+@Singleton
+public class UrlSource {
+
+  private final OutboundHttp http;
+
+  public UrlSource(OutboundHttp http) {
+    this.http = http;
+  }
+
+  /** Opens the URL; the body is read (and its failures reported) as the upload goes. */
+  public ObjectContent.Opened open(String url) {
+    OutboundHttp.Response response;
+    try {
+      response = http.get(url, Map.of());
+    } catch (OutboundHttp.HttpStatusException e) {
+      throw new Problem(e.reason(), e.getMessage() + ": check spec.source.url", e.isTransient());
+    } catch (OutboundRefused e) {
+      throw new Problem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
+    }
+    return new ObjectContent.Opened(new Body(response.body()), response.contentType());
+  }
+
+  /** The response body, whose read failures are conditions rather than I/O errors. */
+  private static final class Body extends FilterInputStream {
+    Body(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        throw failure(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      try {
+        return super.read(buffer, offset, length);
+      } catch (IOException e) {
+        throw failure(e);
+      }
+    }
+
+    private static Problem failure(IOException e) {
+      if (e instanceof OutboundHttp.BodyTooLargeException tooLarge) {
+        return new Problem(tooLarge.refusal().reason(), tooLarge.refusal().getMessage(), false, e);
+      }
+      return new Problem("UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
+    }
+  }
+}

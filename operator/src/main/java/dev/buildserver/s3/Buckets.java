@@ -1,0 +1,71 @@
+package dev.buildserver.s3;
+
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.Problem;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** Runs the first write to a bucket, creating the bucket when it is missing and allowed. */
+final class Buckets {
+
+  private final AwsClients aws;
+
+  Buckets(AwsClients aws) {
+    this.aws = aws;
+  }
+
+  <T> T withBucket(ObjectWrite write, String action, Supplier<T> operation) {
+    try {
+      return operation.get();
+    } catch (S3Exception e) {
+      if (!"NoSuchBucket".equals(S3Errors.code(e))) {
+        throw S3Errors.problem(e, action, write.location());
+      }
+      if (!write.createBucket()) {
+        throw new Problem(
+            "BucketNotFound",
+            "bucket "
+                + write.bucket()
+                + " does not exist in "
+                + region(write.region())
+                + ": create it, or set spec.createBucket: true",
+            false,
+            e);
+      }
+      create(write);
+      try {
+        return operation.get();
+      } catch (S3Exception again) {
+        throw S3Errors.problem(again, action, write.location());
+      }
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  private void create(ObjectWrite write) {
+    String region = region(write.region());
+    try {
+      aws.s3(region)
+          .createBucket(
+              b -> {
+                b.bucket(write.bucket());
+                if (!"us-east-1".equals(region)) {
+                  b.createBucketConfiguration(c -> c.locationConstraint(region));
+                }
+              });
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // created meanwhile: fine
+    } catch (S3Exception e) {
+      throw S3Errors.problem(e, "CreateBucket", "s3://" + write.bucket());
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  private String region(String region) {
+    return region == null || region.isBlank() ? aws.defaultRegion() : region;
+  }
+}

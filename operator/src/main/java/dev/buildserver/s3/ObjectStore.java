@@ -1,0 +1,268 @@
+package dev.buildserver.s3;
+
+import dev.buildserver.common.AwsClients;
+import dev.buildserver.common.Problem;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The one way the features read and write S3 objects (the BuildAsset and BalanceReport reconcilers,
+ * the CLI and the HTTP API): single PUTs, streamed multipart uploads ({@link MultipartUpload}),
+ * server-side copies ({@link ServerSideCopy}), bucket creation ({@link Buckets}), reads, listings
+ * and exact deletes, every S3 error mapped by {@link S3Errors}.
+ */
+@Singleton
+public class ObjectStore implements AutoCloseable {
+
+  /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
+  public static final int PART_SIZE = 8 * 1024 * 1024;
+
+  private final AwsClients aws;
+  private final Semaphore uploads;
+  private final Buckets buckets;
+  private final MultipartUpload multipart;
+  private final ServerSideCopy copies;
+
+  public ObjectStore(AwsClients aws) {
+    this(aws, 4);
+  }
+
+  /**
+   * @param concurrentUploads streamed uploads at once; each holds up to (PARTS_IN_FLIGHT + 1) x
+   *     PART_SIZE of memory
+   */
+  @Inject
+  public ObjectStore(
+      AwsClients aws, @Value("${buildserver.asset.concurrent-uploads:4}") int concurrentUploads) {
+    this.aws = aws;
+    this.uploads = new Semaphore(Math.max(1, concurrentUploads), true);
+    this.buckets = new Buckets(aws);
+    this.multipart = new MultipartUpload(buckets);
+    this.copies = new ServerSideCopy(aws, buckets, this);
+  }
+
+  /** The region used when a resource or command names none. */
+  public String defaultRegion() {
+    return aws.defaultRegion();
+  }
+
+  /** Writes {@code content} as described by {@code write} and returns what S3 now holds. */
+  public StoredObject put(ObjectWrite write, ObjectContent content) {
+    if (content instanceof ObjectContent.Bytes bytes) {
+      return putBytes(write, bytes.data());
+    }
+    if (content instanceof ObjectContent.S3Object object) {
+      return copies.copy(write, object);
+    }
+    ObjectContent.Opened opened = ((ObjectContent.Stream) content).open().get();
+    ObjectWrite typed =
+        ObjectWrite.DEFAULT_CONTENT_TYPE.equals(write.contentType())
+                && opened.contentType().isPresent()
+            ? write.withContentType(opened.contentType().get())
+            : write;
+    try (InputStream in = opened.body()) {
+      return putStream(typed, in);
+    } catch (IOException e) {
+      throw new Problem(
+          "SourceUnreadable", "reading the content failed: " + e.getMessage(), false, e);
+    }
+  }
+
+  /** The object at bucket/key (optionally one version), or empty when there is none. */
+  public Optional<ObjectInfo> head(String region, String bucket, String key, String versionId) {
+    try {
+      HeadObjectResponse head =
+          s3(region).headObject(b -> b.bucket(bucket).key(key).versionId(blankToNull(versionId)));
+      return Optional.of(
+          new ObjectInfo(
+              ETags.unquote(head.eTag()),
+              head.versionId(),
+              head.contentLength() == null ? 0 : head.contentLength(),
+              head.contentType(),
+              head.lastModified(),
+              head.metadata()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw S3Errors.problem(e, "HeadObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  /**
+   * Deletes exactly the object that was seen: the version {@code versionId} on a versioned bucket,
+   * else only while the key still holds {@code etag}. Returns false when the key was replaced
+   * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
+   */
+  public boolean deleteExactly(
+      String region, String bucket, String key, String etag, String versionId) {
+    boolean versioned = versionId != null && !versionId.isBlank() && !"null".equals(versionId);
+    try {
+      s3(region)
+          .deleteObject(
+              b -> {
+                b.bucket(bucket).key(key);
+                if (versioned) {
+                  b.versionId(versionId);
+                } else if (etag != null) {
+                  b.ifMatch(ETags.quote(etag));
+                }
+              });
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return true;
+      }
+      if (e.statusCode() == 412 || "PreconditionFailed".equals(S3Errors.code(e))) {
+        return false;
+      }
+      throw S3Errors.problem(e, "DeleteObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  /** Copies the object's bytes to {@code out}. */
+  public void get(String region, String bucket, String key, OutputStream out) {
+    try {
+      s3(region).getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new Problem("NotFound", location(bucket, key) + " does not exist", false, e);
+      }
+      throw S3Errors.problem(e, "GetObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  /** One object of a listing. */
+  public record Listed(String key, long size, String etag, Instant lastModified) {}
+
+  /** The first {@code limit} objects under {@code prefix}, in key order. */
+  public List<Listed> list(String region, String bucket, String prefix, int limit) {
+    try {
+      List<Listed> result = new ArrayList<>();
+      var objects =
+          s3(region)
+              .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blankToNull(prefix)))
+              .contents()
+              .iterator();
+      while (objects.hasNext() && result.size() < limit) {
+        var o = objects.next();
+        result.add(new Listed(o.key(), o.size(), ETags.unquote(o.eTag()), o.lastModified()));
+      }
+      return result;
+    } catch (S3Exception e) {
+      throw S3Errors.problem(e, "ListObjectsV2", "s3://" + bucket);
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  private StoredObject putBytes(ObjectWrite write, byte[] data) {
+    String sha256 = Fingerprint.sha256Hex(data);
+    verify(write, sha256);
+    Map<String, String> metadata = new HashMap<>(write.metadata());
+    metadata.put(ObjectOwner.SHA256, sha256);
+    var response =
+        buckets.withBucket(
+            write,
+            "PutObject",
+            () ->
+                s3(write.region())
+                    .putObject(
+                        b ->
+                            b.bucket(write.bucket())
+                                .key(write.key())
+                                .contentType(write.contentType())
+                                .metadata(metadata)
+                                .tagging(write.tagging())
+                                .ifNoneMatch(write.ifNoneMatch())
+                                .ifMatch(write.ifMatch()),
+                        RequestBody.fromBytes(data)));
+    return stored(write, ETags.unquote(response.eTag()), response.versionId(), data.length, sha256);
+  }
+
+  private StoredObject putStream(ObjectWrite write, InputStream in) throws IOException {
+    try {
+      uploads.acquire(); // bounds the memory of concurrent streamed uploads
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Problem("Interrupted", "interrupted before uploading " + write.location(), true, e);
+    }
+    try {
+      byte[] first = in.readNBytes(PART_SIZE); // grows as data arrives: small bodies stay small
+      if (first.length < PART_SIZE) {
+        return putBytes(write, first);
+      }
+      return multipart.upload(s3(write.region()), write, first, in);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  /** Refuses content whose digest is not the declared one; neither digest is printed. */
+  static void verify(ObjectWrite write, String actual) {
+    if (write.expectedSha256() != null && !write.expectedSha256().equalsIgnoreCase(actual)) {
+      // Neither digest is printed: the content may be a Secret's.
+      throw new Problem(
+          "ChecksumMismatch",
+          "the content's sha256 does not match spec.sha256 (--sha256): nothing was uploaded;"
+              + " fix the source or the expected digest",
+          false);
+    }
+  }
+
+  static StoredObject stored(
+      ObjectWrite write, String etag, String versionId, long size, String sha256) {
+    return new StoredObject(
+        write.bucket(),
+        write.key(),
+        write.location(),
+        etag,
+        versionId,
+        size,
+        sha256,
+        write.contentType());
+  }
+
+  /** The s3:// location of an object. */
+  public static String location(String bucket, String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+
+  private S3Client s3(String region) {
+    return aws.s3(region);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  @PreDestroy
+  @Override
+  public void close() {
+    multipart.close();
+  }
+}

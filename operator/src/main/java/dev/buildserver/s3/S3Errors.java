@@ -1,0 +1,109 @@
+package dev.buildserver.s3;
+
+import dev.buildserver.common.Problem;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** Maps S3 errors to a condition reason and a message that says what to change. Pure. */
+public final class S3Errors {
+
+  private S3Errors() {}
+
+  /** The problem behind an S3 error of {@code action} on {@code location}. */
+  public static Problem problem(S3Exception e, String action, String location) {
+    String code = code(e);
+    String detail =
+        code
+            + (e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
+                ? ": " + e.awsErrorDetails().errorMessage()
+                : "");
+    Optional<String> bucketRegion = bucketRegion(e);
+    if (bucketRegion.isPresent() && (e.statusCode() == 301 || e.statusCode() == 400)) {
+      return new Problem(
+          "WrongRegion",
+          location
+              + " is in region "
+              + bucketRegion.get()
+              + ": set the region (spec.region, --region) to "
+              + bucketRegion.get(),
+          false,
+          e);
+    }
+    if ("PreconditionFailed".equals(code)
+        || e.statusCode() == 412
+        || "ConditionalRequestConflict".equals(code)) {
+      return new Problem(
+          "Conflict",
+          location + " changed while it was being written; looking at it again",
+          true,
+          e);
+    }
+    if ("AccessDenied".equals(code) || e.statusCode() == 403) {
+      return new Problem(
+          "AccessDenied",
+          "S3 denied "
+              + action
+              + " on "
+              + location
+              + " ("
+              + detail
+              + "): allow the operator's IAM role "
+              + permission(action),
+          true,
+          e);
+    }
+    if ("NoSuchBucket".equals(code)) {
+      return new Problem("BucketNotFound", location + ": the bucket does not exist", false, e);
+    }
+    if ("InvalidBucketName".equals(code)) {
+      return new Problem("InvalidBucketName", location + ": S3 refuses the bucket name", false, e);
+    }
+    if (e.statusCode() >= 500
+        || e.statusCode() == 429
+        || "SlowDown".equals(code)
+        || e.isThrottlingException()) {
+      return new Problem(
+          "S3Unavailable",
+          "S3 failed " + action + " on " + location + " (" + detail + "); retrying",
+          true,
+          e);
+    }
+    return new Problem(
+        "S3Error", "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
+  }
+
+  /** The IAM permission an S3 call needs. */
+  static String permission(String action) {
+    return switch (action) {
+      case "HeadObject", "GetObject" ->
+          "s3:GetObject (and s3:ListBucket: without it S3 answers 403 for a missing key)";
+      case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload" ->
+          "s3:PutObject (and s3:PutObjectTagging when the object has tags)";
+      case "CopyObject" ->
+          "s3:GetObject on the source and s3:PutObject (and s3:PutObjectTagging) on the target";
+      case "DeleteObject" -> "s3:DeleteObject";
+      case "ListObjectsV2" -> "s3:ListBucket";
+      case "CreateBucket" -> "s3:CreateBucket";
+      default -> "the S3 permission behind " + action;
+    };
+  }
+
+  /** S3 could not be reached at all: retried. */
+  public static Problem unreachable(SdkClientException e) {
+    return new Problem(
+        "S3Unreachable", "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
+  }
+
+  /** The error code, or "HTTP <status>" without one. */
+  static String code(S3Exception e) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    return code == null || code.isBlank() ? "HTTP " + e.statusCode() : code;
+  }
+
+  private static Optional<String> bucketRegion(S3Exception e) {
+    return e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
+        ? Optional.empty()
+        : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region");
+  }
+}
