@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.Main.CliException;
 import dev.buildserver.common.Durations;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunSpec;
 import dev.buildserver.ec2.Ec2TestRunStatus;
 import dev.buildserver.ec2.Ec2TestRunner;
@@ -111,10 +112,10 @@ public class Ec2TestCommand implements Callable<Integer> {
     Instant started = clock.instant();
     Thread interrupted = terminateOnInterrupt(spec, status);
     try {
-      Optional<Duration> wait = step(spec, run, started, status);
-      while (wait.isPresent()) {
-        Thread.sleep(wait.get().toMillis());
-        wait = step(spec, run, started, status);
+      Progress progress = step(spec, run, started, status);
+      while (!progress.isDone()) {
+        Thread.sleep(progress.delay().toMillis());
+        progress = step(spec, run, started, status);
       }
     } catch (Problem problem) {
       throw new CliException(problem.getMessage() + cleanUp(spec, run, status), 1);
@@ -126,7 +127,7 @@ public class Ec2TestCommand implements Callable<Integer> {
   }
 
   /** One step; throttling and outages are retried with backoff a few times before giving up. */
-  private Optional<Duration> step(
+  private Progress step(
       Ec2TestRunSpec spec, LaunchSpec.RunIdentity run, Instant started, Ec2TestRunStatus status)
       throws InterruptedException {
     long backoff = FIRST_BACKOFF.toMillis();

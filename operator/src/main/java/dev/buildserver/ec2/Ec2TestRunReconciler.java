@@ -4,6 +4,7 @@ import dev.buildserver.common.ConditionSpec;
 import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Progress;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -92,7 +93,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       var control = status.record(run, next, RunConditions.of(next), context);
       return ttl.map(control::rescheduleAfter).orElse(control);
     }
-    Optional<Duration> wait =
+    Progress progress =
         runner.step(
             run.getSpec(),
             identity(run),
@@ -103,11 +104,12 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
                 slots.tryAcquire(region, uid, context.getPrimaryCache().list().toList(), now));
     if (finished(next)) {
       slots.release(run.getMetadata().getUid());
-      wait = ttlLeft(run, next, now).map(d -> d.isZero() ? Duration.ofSeconds(1) : d);
+      progress =
+          ttlLeft(run, next, now)
+              .map(d -> Progress.requeueAfter(d.isZero() ? Duration.ofSeconds(1) : d))
+              .orElse(Progress.done());
     }
-    var control = status.record(run, next, RunConditions.of(next), context);
-    return wait.map(d -> control.rescheduleAfter(d.isZero() ? Duration.ofMillis(10) : d))
-        .orElse(control);
+    return progress.schedule(status.record(run, next, RunConditions.of(next), context));
   }
 
   /** Throttling and outages are reported (the run goes on) and retried with backoff. */

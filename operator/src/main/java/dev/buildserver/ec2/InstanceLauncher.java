@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 /** The one place that talks to EC2 for test runs: find, launch, describe, terminate, templates. */
 @Singleton
-public class InstanceLauncher {
+public class InstanceLauncher implements Instances {
 
   private final AwsClients aws;
 
@@ -29,6 +29,7 @@ public class InstanceLauncher {
   }
 
   /** The instance a run already launched, found by its owner tag (any state), if any. */
+  @Override
   public Optional<InstanceInfo> findByOwner(String region, String uid) {
     return instances(region, "tag:" + LaunchSpec.OWNER_UID_TAG, uid).stream()
         .min(
@@ -37,6 +38,7 @@ public class InstanceLauncher {
   }
 
   /** Every instance carrying the owner tag (for counting in tests and reports). */
+  @Override
   public List<InstanceInfo> ownedInstances(String region) {
     return instances(region, "tag-key", LaunchSpec.OWNER_UID_TAG);
   }
@@ -56,6 +58,7 @@ public class InstanceLauncher {
   }
 
   /** Launches one instance; {@code clientToken} makes a retried call idempotent on real EC2. */
+  @Override
   public String launch(LaunchSpec spec, String templateId, String clientToken) {
     List<Tag> tags = new ArrayList<>();
     spec.tags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
@@ -103,6 +106,7 @@ public class InstanceLauncher {
                 .instanceId());
   }
 
+  @Override
   public Optional<InstanceInfo> describe(String region, String instanceId) {
     try {
       return call(
@@ -121,6 +125,7 @@ public class InstanceLauncher {
   }
 
   /** Terminates the instance; an instance already gone is fine. */
+  @Override
   public void terminate(String region, String instanceId) {
     try {
       call(
@@ -134,6 +139,7 @@ public class InstanceLauncher {
   }
 
   /** The id of the run's temporary launch template, created from the inline data if missing. */
+  @Override
   public String ensureTemplate(String region, String name, Ec2TestRunSpec.LaunchTemplateData data) {
     var existing =
         call(
@@ -179,6 +185,7 @@ public class InstanceLauncher {
   }
 
   /** Deletes the run's temporary launch template; a missing one is fine. */
+  @Override
   public void deleteTemplate(String region, String name) {
     try {
       call(

@@ -9,6 +9,7 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Progress;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.s3.Fingerprint;
 import dev.buildserver.s3.ObjectContent;
@@ -81,10 +82,9 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       return status.record(report, next, Pause.condition(), context);
     }
     Optional<Duration> refresh = Durations.parse(report.getSpec().refreshInterval());
-    Optional<Duration> wait = untilDue(report, refresh);
-    if (wait.isPresent()) {
-      UpdateControl<BalanceReport> nothing = UpdateControl.noUpdate();
-      return wait.get().isZero() ? nothing : nothing.rescheduleAfter(wait.get());
+    Progress due = untilDue(report, refresh);
+    if (!(due instanceof Progress.ContinueNow)) {
+      return due.schedule(UpdateControl.noUpdate()); // nothing to read yet
     }
     var spec = report.getSpec();
     try {
@@ -167,11 +167,11 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
   }
 
   /**
-   * How long until the next read is due (zero: never, the report is computed once per spec change),
-   * or empty when a read is due now: after a spec change, after a failure, when refreshInterval has
-   * passed, or after an operator restart.
+   * Whether a read is due: now (continue) after a spec change, after a failure, when
+   * refreshInterval has passed, or after an operator restart; later (requeue) while the refresh
+   * interval runs; never (done) for a report computed once per spec change.
    */
-  private Optional<Duration> untilDue(BalanceReport report, Optional<Duration> refresh) {
+  private Progress untilDue(BalanceReport report, Optional<Duration> refresh) {
     BalanceReportStatus current = report.getStatus();
     boolean upToDate =
         current != null
@@ -180,17 +180,19 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
                 .map(c -> "True".equals(c.getStatus()))
                 .orElse(false);
     if (!upToDate) {
-      return Optional.empty();
+      return Progress.continueNow();
     }
     if (refresh.isEmpty()) {
-      return Optional.of(Duration.ZERO); // computed once per spec change: nothing is due
+      return Progress.done();
     }
     Instant last = lastRead.get(report.getMetadata().getUid());
     if (last == null) {
-      return Optional.empty();
+      return Progress.continueNow();
     }
     Duration left = Duration.between(clock.instant(), last.plus(refresh.get()));
-    return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
+    return left.isNegative() || left.isZero()
+        ? Progress.continueNow()
+        : Progress.requeueAfter(left);
   }
 
   private Optional<String> token(BalanceReport report, Context<BalanceReport> context) {

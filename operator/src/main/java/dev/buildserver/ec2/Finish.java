@@ -1,0 +1,67 @@
+package dev.buildserver.ec2;
+
+import dev.buildserver.common.Progress;
+import dev.buildserver.ec2.Ec2TestRunStatus.Check;
+import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+
+/**
+ * Terminating: terminates the instance as {@code terminate} asks, removes a temporary launch
+ * template, and records the outcome (Succeeded only when every check passed).
+ */
+final class Finish implements RunStep {
+
+  private final Instances ec2;
+
+  Finish(Instances ec2) {
+    this.ec2 = ec2;
+  }
+
+  @Override
+  public Progress advance(Run run) {
+    Ec2TestRunSpec spec = run.spec();
+    Ec2TestRunStatus status = run.status();
+    status.setPhase(Phase.Terminating);
+    boolean passed = passed(status);
+    var policy =
+        spec.terminate() == null ? Ec2TestRunSpec.TerminatePolicy.Always : spec.terminate();
+    boolean terminate =
+        policy == Ec2TestRunSpec.TerminatePolicy.Always
+            || (policy == Ec2TestRunSpec.TerminatePolicy.OnSuccess && passed);
+    String kept = "";
+    if (status.getInstanceId() != null) {
+      if (terminate) {
+        ec2.terminate(spec.region(), status.getInstanceId());
+      } else {
+        kept = "; " + status.getInstanceId() + " was kept running (terminate: " + policy + ")";
+      }
+    }
+    if (spec.launchTemplate() != null && spec.launchTemplate().data() != null) {
+      ec2.deleteTemplate(spec.region(), LaunchSpec.temporaryTemplateName(run.identity().uid()));
+    }
+    status.setPhase(passed ? Phase.Succeeded : Phase.Failed);
+    status.setFinishedAt(RunStep.timestamp(run.now()));
+    long failed = status.getChecks().stream().filter(c -> !c.passed()).count();
+    status.setMessage(
+        (passed
+                ? "All " + status.getChecks().size() + " checks passed"
+                : failed
+                    + " of "
+                    + status.getChecks().size()
+                    + " checks failed: "
+                    + firstFailure(status))
+            + kept);
+    return Progress.done();
+  }
+
+  static boolean passed(Ec2TestRunStatus status) {
+    return !status.getChecks().isEmpty() && status.getChecks().stream().allMatch(Check::passed);
+  }
+
+  static String firstFailure(Ec2TestRunStatus status) {
+    return status.getChecks().stream()
+        .filter(c -> !c.passed())
+        .findFirst()
+        .map(c -> c.name() + " expected " + c.expected() + ", got " + c.actual())
+        .orElse("");
+  }
+}

@@ -1,0 +1,53 @@
+package dev.buildserver.ec2;
+
+import dev.buildserver.common.Problem;
+import dev.buildserver.common.Progress;
+import dev.buildserver.ec2.Ec2TestRunStatus.Check;
+import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import java.util.Optional;
+
+/**
+ * Launching: adopts the instance an earlier attempt launched (found by its owner tag), or launches
+ * one, and records its id before anything else happens to it.
+ */
+final class Launch implements RunStep {
+
+  private final Instances ec2;
+
+  Launch(Instances ec2) {
+    this.ec2 = ec2;
+  }
+
+  @Override
+  public Progress advance(Run run) {
+    Ec2TestRunSpec spec = run.spec();
+    Ec2TestRunStatus status = run.status();
+    Optional<InstanceInfo> earlier = ec2.findByOwner(spec.region(), run.identity().uid());
+    String instanceId;
+    if (earlier.isPresent()) {
+      instanceId = earlier.get().instanceId(); // a crash after RunInstances: never launch twice
+    } else {
+      LaunchSpec launch = LaunchSpec.of(spec, run.identity());
+      try {
+        String templateId =
+            launch.templateData() == null
+                ? launch.templateId()
+                : ec2.ensureTemplate(
+                    spec.region(),
+                    LaunchSpec.temporaryTemplateName(run.identity().uid()),
+                    launch.templateData());
+        instanceId = ec2.launch(launch, templateId, run.identity().uid());
+      } catch (Problem p) {
+        if (p.retryable()) {
+          throw p;
+        }
+        RunStep.fail(status, new Check("launch", "an instance", p.getMessage(), false));
+        return RunStep.enter(status, Phase.Terminating, p.getMessage());
+      }
+    }
+    status.setInstanceId(instanceId);
+    status.setLaunchedAt(
+        RunStep.timestamp(earlier.map(InstanceInfo::launchTime).orElse(run.now())));
+    return RunStep.enter(status, Phase.WaitingForRunning, "Launched " + instanceId);
+  }
+}
