@@ -5,7 +5,7 @@ MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test lint fmt run demo bench image chart clean
+.PHONY: help prereqs tools build crds test test-unit lint fmt run demo bench image chart clean
 IMAGE ?= ghcr.io/buildserver-dev/builder:0.1.0
 IMAGE_BASE ?= eclipse-temurin:17-jre
 JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
@@ -32,6 +32,9 @@ crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 
 test: tools ## unit, component and end-to-end tests (real kube-apiserver + moto)
 	$(MVN) $(MVN_FLAGS) verify
+
+test-unit: prereqs ## the tests that need no server (no moto, no API server): under a minute
+	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.excludedGroups=bench,component
 
 lint: prereqs ## check formatting (google-java-format through Spotless) and the workflows (actionlint)
 	$(MVN) $(MVN_FLAGS) -q spotless:check

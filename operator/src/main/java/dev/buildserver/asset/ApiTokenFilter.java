@@ -1,6 +1,5 @@
 package dev.buildserver.asset;
 
-import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -25,9 +24,8 @@ public class ApiTokenFilter {
   private final String token;
   private final boolean loopbackOnly;
 
-  public ApiTokenFilter(
-      @Nullable @Value("${buildserver.api.token:}") String token, HttpServerConfiguration server) {
-    this.token = token == null || token.isBlank() ? null : token;
+  public ApiTokenFilter(ApiSettings settings, HttpServerConfiguration server) {
+    this.token = settings.getToken().orElse(null);
     this.loopbackOnly = server.getHost().map(ApiTokenFilter::isLoopback).orElse(false);
   }
 

@@ -1,6 +1,7 @@
 package dev.buildserver.asset;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import dev.buildserver.s3.ObjectContent;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
@@ -79,11 +80,11 @@ public class AssetController {
       @Nullable @QueryValue String region,
       @Nullable @QueryValue Integer limit) {
     if (bucket == null || bucket.isBlank()) {
-      throw new Problem("InvalidBucketName", "the query parameter bucket is required", false);
+      throw new Problem(Reason.InvalidBucketName, "the query parameter bucket is required", false);
     }
     int max = limit == null ? 1000 : limit;
     if (max < 1 || max > 10_000) {
-      throw new Problem("InvalidLimit", "limit must be between 1 and 10000", false);
+      throw new Problem(Reason.InvalidLimit, "limit must be between 1 and 10000", false);
     }
     return store.list(region, bucket, prefix, max);
   }
@@ -102,13 +103,12 @@ public class AssetController {
   @Error(exception = Problem.class)
   public HttpResponse<Map<String, String>> problem(Problem problem) {
     HttpStatus status =
-        switch (problem.reason()) {
-          case "BucketNotFound", "NotFound", "SourceNotFound" -> HttpStatus.NOT_FOUND;
-          case "Conflict" -> HttpStatus.CONFLICT;
-          case "WrongRegion" -> HttpStatus.BAD_REQUEST;
-          case "TooLarge" -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
-          case "AccessDenied", "S3Error" -> HttpStatus.BAD_GATEWAY;
-          case "S3Unavailable", "S3Unreachable" -> HttpStatus.SERVICE_UNAVAILABLE;
+        switch (problem.kind()) {
+          case BucketNotFound, NotFound, SourceNotFound -> HttpStatus.NOT_FOUND;
+          case Conflict -> HttpStatus.CONFLICT;
+          case TooLarge -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
+          case AccessDenied, S3Error -> HttpStatus.BAD_GATEWAY;
+          case S3Unavailable, S3Unreachable -> HttpStatus.SERVICE_UNAVAILABLE;
           default -> HttpStatus.BAD_REQUEST;
         };
     return HttpResponse.<Map<String, String>>status(status)

@@ -2,6 +2,7 @@ package dev.buildserver.asset;
 
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import dev.buildserver.s3.Fingerprint;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.ObjectWrite;
@@ -62,7 +63,7 @@ public record AssetPlan(
   public static void checkTarget(String bucket, String key) {
     if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
       throw new Problem(
-          "InvalidBucketName",
+          Reason.InvalidBucketName,
           "bucket '"
               + (bucket == null ? "" : bucket)
               + "' is not a valid S3 bucket name: use 3-63 lowercase letters, digits, dots and hyphens",
@@ -70,10 +71,12 @@ public record AssetPlan(
     }
     if (key == null || key.isEmpty()) {
       throw new Problem(
-          "InvalidKey", "the object key is empty: set a key such as releases/app.tar.gz", false);
+          Reason.InvalidKey,
+          "the object key is empty: set a key such as releases/app.tar.gz",
+          false);
     }
     if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
-      throw new Problem("InvalidKey", "the object key is longer than S3's 1024 bytes", false);
+      throw new Problem(Reason.InvalidKey, "the object key is longer than S3's 1024 bytes", false);
     }
   }
 
@@ -84,7 +87,7 @@ public record AssetPlan(
     for (String key : metadata.keySet()) {
       if (key.toLowerCase(java.util.Locale.ROOT).startsWith(ObjectOwner.PREFIX)) {
         throw new Problem(
-            "InvalidMetadata",
+            Reason.InvalidMetadata,
             "spec.metadata key '"
                 + key
                 + "' uses the reserved prefix "
@@ -107,7 +110,7 @@ public record AssetPlan(
     }
     if (set.size() != 1) {
       throw new Problem(
-          "InvalidSource",
+          Reason.InvalidSource,
           "spec.source must set exactly one of inline, base64, configMapKeyRef, secretKeyRef, url, s3"
               + (set.isEmpty() ? "; it sets none" : "; it sets " + String.join(", ", set)),
           false);
@@ -138,7 +141,7 @@ public record AssetPlan(
             .orElseThrow(
                 () ->
                     new Problem(
-                        "SourceNotFound",
+                        Reason.SourceNotFound,
                         "ConfigMap "
                             + ref.name()
                             + " does not exist in this namespace: create it, or fix"
@@ -162,7 +165,7 @@ public record AssetPlan(
             .orElseThrow(
                 () ->
                     new Problem(
-                        "SourceNotFound",
+                        Reason.SourceNotFound,
                         "Secret "
                             + ref.name()
                             + " does not exist in this namespace: create it, or fix"
@@ -180,7 +183,7 @@ public record AssetPlan(
     var all = new java.util.TreeSet<>(keys);
     all.addAll(binaryKeys);
     return new Problem(
-        "SourceNotFound",
+        Reason.SourceNotFound,
         kind
             + " "
             + ref.name()
@@ -196,7 +199,8 @@ public record AssetPlan(
     try {
       return Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
-      throw new Problem("InvalidSource", what + " is not valid base64: " + e.getMessage(), false);
+      throw new Problem(
+          Reason.InvalidSource, what + " is not valid base64: " + e.getMessage(), false);
     }
   }
 

@@ -6,6 +6,8 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
+import dev.buildserver.common.Secrets;
 import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.s3.ObjectInfo;
 import dev.buildserver.s3.ObjectOwner;
@@ -116,24 +118,15 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
       }
       return status.record(asset, next, uploaded(next), context);
     } catch (Problem problem) {
-      if (problem.retryable()) {
-        throw problem; // recorded by updateErrorStatus, retried with backoff
-      }
-      return status.record(
-          asset, next, ConditionSpec.notReady(problem.reason(), problem.getMessage()), context);
+      return status.recordProblem(asset, next, problem, ConditionSpec::notReady, context);
     }
   }
 
   @Override
   public ErrorStatusUpdateControl<BuildAsset> updateErrorStatus(
       BuildAsset asset, Context<BuildAsset> context, Exception e) {
-    ConditionSpec condition =
-        Problem.in(e)
-            .map(problem -> ConditionSpec.notReady(problem.reason(), problem.getMessage()))
-            .orElseGet(
-                () -> ConditionSpec.notReady("ReconcileError", String.valueOf(e.getMessage())));
-    return status.recordFailure(
-        asset, status.editable(asset, BuildAssetStatus::new), List.of(condition), context);
+    return status.recordError(
+        asset, status.editable(asset, BuildAssetStatus::new), e, ConditionSpec::notReady, context);
   }
 
   @Override
@@ -235,14 +228,12 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
     return new AssetPlan.Lookups() {
       @Override
       public Optional<ConfigMap> configMap(String name) {
-        return Optional.ofNullable(
-            context.getClient().configMaps().inNamespace(namespace).withName(name).get());
+        return Secrets.configMap(context.getClient(), namespace, name);
       }
 
       @Override
       public Optional<Secret> secret(String name) {
-        return Optional.ofNullable(
-            context.getClient().secrets().inNamespace(namespace).withName(name).get());
+        return Secrets.secret(context.getClient(), namespace, name);
       }
 
       @Override
@@ -253,7 +244,7 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             .orElseThrow(
                 () ->
                     new Problem(
-                        "SourceNotFound",
+                        Reason.SourceNotFound,
                         ObjectStore.location(source.bucket(), source.key())
                             + " does not exist: check spec.source.s3",
                         false));

@@ -3,6 +3,7 @@ package dev.buildserver.asset;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.OutboundRefused;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import dev.buildserver.s3.ObjectContent;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
@@ -30,9 +31,9 @@ public class UrlSource {
     try {
       response = http.get(url, Map.of());
     } catch (OutboundHttp.HttpStatusException e) {
-      throw new Problem(e.reason(), e.getMessage() + ": check spec.source.url", e.isTransient());
+      throw new Problem(e.kind(), e.getMessage() + ": check spec.source.url", e.isTransient());
     } catch (OutboundRefused e) {
-      throw new Problem(e.reason(), e.getMessage(), "UrlUnreachable".equals(e.reason()));
+      throw e.toProblem(e.getMessage());
     }
     return new ObjectContent.Opened(new Body(response.body()), response.contentType());
   }
@@ -63,9 +64,10 @@ public class UrlSource {
 
     private static Problem failure(IOException e) {
       if (e instanceof OutboundHttp.BodyTooLargeException tooLarge) {
-        return new Problem(tooLarge.refusal().reason(), tooLarge.refusal().getMessage(), false, e);
+        return new Problem(tooLarge.refusal().kind(), tooLarge.refusal().getMessage(), false, e);
       }
-      return new Problem("UrlUnreachable", "reading the URL failed: " + e.getMessage(), true, e);
+      return new Problem(
+          Reason.UrlUnreachable, "reading the URL failed: " + e.getMessage(), true, e);
     }
   }
 }

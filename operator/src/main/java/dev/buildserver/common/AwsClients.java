@@ -81,7 +81,7 @@ public class AwsClients implements AutoCloseable {
     String name = region == null || region.isBlank() ? settings.getRegion() : region.trim();
     if (!REGION_NAME.matcher(name).matches() || !Region.regions().contains(Region.of(name))) {
       throw new Problem(
-          "InvalidRegion",
+          Reason.InvalidRegion,
           "'" + name + "' is not an AWS region this operator knows (e.g. eu-west-1)",
           false);
     }

@@ -1,5 +1,7 @@
 package dev.buildserver.common;
 
+import java.util.List;
+
 /**
  * A condition as a reconciler decides it: type, status, CamelCase reason and a message that says
  * what happened and, on failure, what to change. {@code warning} (nullable) overrides whether its
@@ -28,6 +30,11 @@ public record ConditionSpec(
 
   public static ConditionSpec notReady(String reason, String message) {
     return new ConditionSpec(READY, Status.False, reason, message);
+  }
+
+  /** Ready=False for a problem: its reason and message. */
+  public static List<ConditionSpec> notReady(Problem problem) {
+    return List.of(notReady(problem.reason(), problem.getMessage()));
   }
 
   /** Whether this outcome is bad news for a user (a Warning event rather than a Normal one). */

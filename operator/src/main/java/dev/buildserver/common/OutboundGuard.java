@@ -84,38 +84,39 @@ public class OutboundGuard {
           e.getCause() instanceof java.net.URISyntaxException syntax
               ? syntax.getReason() + " at index " + syntax.getIndex()
               : "malformed";
-      throw new OutboundRefused("InvalidUrl", "the URL is not valid: " + why);
+      throw new OutboundRefused(Reason.InvalidUrl, "the URL is not valid: " + why);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new OutboundRefused(
-          "UrlRefused", "only http and https URLs can be fetched, not " + scheme + ": URLs");
+          Reason.UrlRefused, "only http and https URLs can be fetched, not " + scheme + ": URLs");
     }
     String host = host(uri);
     if (host == null) {
-      throw new OutboundRefused("InvalidUrl", "the " + scheme + " URL has no host");
+      throw new OutboundRefused(Reason.InvalidUrl, "the " + scheme + " URL has no host");
     }
     if (matchesAny(host, denyHosts)) {
       throw new OutboundRefused(
-          "UrlRefused", "host " + host + " is on the operator's outbound deny list");
+          Reason.UrlRefused, "host " + host + " is on the operator's outbound deny list");
     }
     boolean listed = matchesAny(host, allowHosts);
     if (!allowHosts.isEmpty() && !listed) {
       throw new OutboundRefused(
-          "UrlRefused",
+          Reason.UrlRefused,
           "host " + host + " is not on the operator's outbound allow list " + allowHosts);
     }
     List<InetAddress> addresses;
     try {
       addresses = resolver.resolve(host);
     } catch (UnknownHostException e) {
-      throw new OutboundRefused("UrlUnreachable", "cannot resolve host " + host, e);
+      throw new OutboundRefused(Reason.UrlUnreachable, "cannot resolve host " + host, e);
     }
     for (InetAddress address : addresses) {
       String refusal = refusal(address, listed);
       if (refusal != null) {
         throw new OutboundRefused(
-            "UrlRefused", "host " + host + " resolves to " + address.getHostAddress() + refusal);
+            Reason.UrlRefused,
+            "host " + host + " resolves to " + address.getHostAddress() + refusal);
       }
     }
     return uri;

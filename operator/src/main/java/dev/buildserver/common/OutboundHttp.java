@@ -83,7 +83,7 @@ public class OutboundHttp {
     URI uri = guard.check(url);
     if (!headers.isEmpty() && !guard.mayCarryCredentials(uri)) {
       throw new OutboundRefused(
-          "InsecureToken",
+          Reason.InsecureToken,
           "a bearer token is sent only over https, or over plain http to a host listed in"
               + " buildserver.outbound.allow-hosts; "
               + display(uri)
@@ -125,7 +125,8 @@ public class OutboundHttp {
           response.headers().firstValue("content-type"));
     }
     throw new OutboundRefused(
-        "UrlFailed", "more than " + MAX_REDIRECTS + " redirects from " + display(URI.create(url)));
+        Reason.UrlFailed,
+        "more than " + MAX_REDIRECTS + " redirects from " + display(URI.create(url)));
   }
 
   private URI redirect(URI from, String location) throws OutboundRefused {
@@ -133,12 +134,13 @@ public class OutboundHttp {
     try {
       next = from.resolve(location.trim());
     } catch (IllegalArgumentException e) {
-      throw new OutboundRefused("UrlFailed", display(from) + " redirects to an invalid location");
+      throw new OutboundRefused(
+          Reason.UrlFailed, display(from) + " redirects to an invalid location");
     }
     next = guard.check(next.toString());
     if ("https".equalsIgnoreCase(from.getScheme()) && "http".equalsIgnoreCase(next.getScheme())) {
       throw new OutboundRefused(
-          "UrlRefused",
+          Reason.UrlRefused,
           display(from) + " redirects from https to plain http (" + display(next) + "): refused");
     }
     return next;
@@ -174,7 +176,7 @@ public class OutboundHttp {
     } catch (IllegalArgumentException e) {
       // The JDK puts the rejected header value in its message: never pass it on.
       throw new OutboundRefused(
-          "UrlFailed",
+          Reason.UrlFailed,
           "the request to "
               + display(uri)
               + " cannot be sent: a header holds a character HTTP does not allow");
@@ -182,22 +184,24 @@ public class OutboundHttp {
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
-      throw new OutboundRefused("UrlUnreachable", "no answer from " + display(uri) + " in time", e);
+      throw new OutboundRefused(
+          Reason.UrlUnreachable, "no answer from " + display(uri) + " in time", e);
     } catch (IOException e) {
       throw new OutboundRefused(
-          "UrlUnreachable", "cannot fetch " + display(uri) + ": " + describe(e), e);
+          Reason.UrlUnreachable, "cannot fetch " + display(uri) + ": " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new OutboundRefused("UrlUnreachable", "interrupted while fetching " + display(uri), e);
+      throw new OutboundRefused(
+          Reason.UrlUnreachable, "interrupted while fetching " + display(uri), e);
     } catch (RuntimeException e) {
       throw new OutboundRefused(
-          "UrlUnreachable",
+          Reason.UrlUnreachable,
           "cannot fetch " + display(uri) + " (" + e.getClass().getSimpleName() + ")");
     }
   }
 
   private OutboundRefused expired(URI uri) {
-    return new OutboundRefused("UrlUnreachable", expiredMessage(uri));
+    return new OutboundRefused(Reason.UrlUnreachable, expiredMessage(uri));
   }
 
   private String expiredMessage(URI uri) {
@@ -228,7 +232,7 @@ public class OutboundHttp {
 
   private OutboundRefused tooLarge(URI uri) {
     return new OutboundRefused(
-        "TooLarge",
+        Reason.TooLarge,
         display(uri)
             + " is larger than the outbound limit of "
             + settings.getMaxBytes()
@@ -263,7 +267,7 @@ public class OutboundHttp {
     private final int status;
 
     HttpStatusException(int status, URI uri) {
-      super("UrlFailed", display(uri) + " answered HTTP " + status);
+      super(Reason.UrlFailed, display(uri) + " answered HTTP " + status);
       this.status = status;
     }
 

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,37 @@ public class StatusRecorder {
           R resource, S wanted, List<ConditionSpec> conditions, Context<R> context) {
     write(resource, wanted, conditions, context);
     return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * The one place a failed reconcile meets status. A user-fixable problem is recorded with the
+   * conditions {@code describe} makes of it, and the reconcile ends; a transient one is rethrown,
+   * so that the SDK retries with backoff and {@link #recordError} records it.
+   */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus> UpdateControl<R> recordProblem(
+      R resource,
+      S wanted,
+      Problem problem,
+      Function<Problem, List<ConditionSpec>> describe,
+      Context<R> context) {
+    if (problem.retryable()) {
+      throw problem;
+    }
+    return record(resource, wanted, describe.apply(problem), context);
+  }
+
+  /**
+   * Records the exception of a failed reconcile (the SDK's updateErrorStatus): its Problem, or an
+   * unexpected error named by type only, with the conditions {@code describe} makes of it.
+   */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus>
+      ErrorStatusUpdateControl<R> recordError(
+          R resource,
+          S wanted,
+          Exception e,
+          Function<Problem, List<ConditionSpec>> describe,
+          Context<R> context) {
+    return recordFailure(resource, wanted, describe.apply(Problem.of(e)), context);
   }
 
   private <R extends CustomResource<?, S>, S extends ResourceStatus> void write(

@@ -14,7 +14,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,14 +52,13 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       InstanceLauncher launcher,
       StatusRecorder status,
       Clock clock,
-      @Value("${buildserver.ec2.max-active-runs-per-region:5}") int perRegion,
-      @Value("${buildserver.ec2.cleanup-lookup-window:60s}") Duration lookupWindow) {
+      Ec2Settings settings) {
     this.runner = runner;
     this.launcher = launcher;
     this.status = status;
     this.clock = clock;
-    this.slots = new LaunchSlots(perRegion);
-    this.lookupWindow = lookupWindow;
+    this.slots = new LaunchSlots(settings.getMaxActiveRunsPerRegion());
+    this.lookupWindow = settings.getCleanupLookupWindow();
   }
 
   @Override
@@ -117,9 +115,11 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
   public ErrorStatusUpdateControl<Ec2TestRun> updateErrorStatus(
       Ec2TestRun run, Context<Ec2TestRun> context, Exception e) {
     Ec2TestRunStatus next = status.editable(run, Ec2TestRunStatus::new);
-    Problem problem =
-        Problem.in(e)
-            .orElseGet(() -> new Problem("ReconcileError", String.valueOf(e.getMessage()), true));
+    return status.recordError(run, next, e, problem -> retrying(next, problem), context);
+  }
+
+  /** The run's conditions, Complete saying what is being retried. */
+  private static List<ConditionSpec> retrying(Ec2TestRunStatus next, Problem problem) {
     List<ConditionSpec> conditions = new ArrayList<>(RunConditions.of(next));
     conditions.set(
         0,
@@ -129,7 +129,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
             problem.reason(),
             problem.getMessage() + "; retrying",
             true));
-    return status.recordFailure(run, next, conditions, context);
+    return conditions;
   }
 
   /**

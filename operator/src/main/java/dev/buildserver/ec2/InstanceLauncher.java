@@ -2,6 +2,7 @@ package dev.buildserver.ec2;
 
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -117,7 +118,7 @@ public class InstanceLauncher implements Instances {
                   .findFirst()
                   .map(InstanceLauncher::info));
     } catch (Problem p) {
-      if (p.reason().equals("InvalidInstanceIDNotFound")) {
+      if (p.kind() == Reason.InstanceNotFound) {
         return Optional.empty(); // not visible yet: EC2 is eventually consistent
       }
       throw p;
@@ -132,7 +133,7 @@ public class InstanceLauncher implements Instances {
           "TerminateInstances",
           () -> ec2(region).terminateInstances(b -> b.instanceIds(instanceId)));
     } catch (Problem p) {
-      if (!p.reason().equals("InvalidInstanceIDNotFound")) {
+      if (p.kind() != Reason.InstanceNotFound) {
         throw p;
       }
     }
@@ -192,7 +193,7 @@ public class InstanceLauncher implements Instances {
           "DeleteLaunchTemplate",
           () -> ec2(region).deleteLaunchTemplate(b -> b.launchTemplateName(name)));
     } catch (Problem p) {
-      if (!p.reason().startsWith("InvalidLaunchTemplateName")) {
+      if (p.kind() != Reason.LaunchTemplateNotFound) {
         throw p;
       }
     }
@@ -216,6 +217,27 @@ public class InstanceLauncher implements Instances {
         i.launchTime());
   }
 
+  /** The reason for an EC2 error code; the code itself stays in the message. */
+  static Reason reason(String code, boolean throttled, int status) {
+    if (throttled) {
+      return Reason.Throttled;
+    }
+    if (status >= 500) {
+      return Reason.Ec2Unavailable;
+    }
+    if (code.startsWith("InvalidInstanceID")) {
+      return Reason.InstanceNotFound;
+    }
+    if (code.startsWith("InvalidLaunchTemplateName")
+        || code.startsWith("InvalidLaunchTemplateId")) {
+      return Reason.LaunchTemplateNotFound;
+    }
+    if (code.equals("UnauthorizedOperation") || code.equals("AuthFailure")) {
+      return Reason.AccessDenied;
+    }
+    return Reason.Ec2Error;
+  }
+
   /** Runs one EC2 call, mapping its errors: throttling and outages are retryable, the rest not. */
   private static <T> T call(String action, java.util.function.Supplier<T> operation) {
     try {
@@ -232,14 +254,14 @@ public class InstanceLauncher implements Instances {
               || code.equals("Throttling")
               || e.isThrottlingException();
       boolean retryable = throttled || e.statusCode() >= 500;
-      String reason = throttled ? "Throttled" : code.replaceAll("[^A-Za-z0-9]", "");
+      Reason reason = reason(code, throttled, e.statusCode());
       String hint =
           code.equals("UnauthorizedOperation") || code.equals("AuthFailure")
               ? ": allow the operator's IAM role ec2:" + action
               : "";
       throw new Problem(reason, action + " failed: " + code + ": " + message + hint, retryable, e);
     } catch (SdkClientException e) {
-      throw new Problem("Ec2Unreachable", "cannot reach EC2: " + e.getMessage(), true, e);
+      throw new Problem(Reason.Ec2Unreachable, "cannot reach EC2: " + e.getMessage(), true, e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.buildserver.ledger;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -92,7 +93,7 @@ public final class BalanceCalculator {
       return LocalDate.parse(String.valueOf(t.date()));
     } catch (DateTimeParseException e) {
       throw new Problem(
-          "MalformedPage",
+          Reason.MalformedPage,
           where + ": Date '" + t.date() + "' is not a date like 2013-12-22",
           false);
     }
@@ -102,7 +103,7 @@ public final class BalanceCalculator {
     String amount = t.amount() == null ? "" : t.amount().trim();
     if (!AMOUNT.matcher(amount).matches()) {
       throw new Problem(
-          "MalformedPage",
+          Reason.MalformedPage,
           where + ": Amount '" + t.amount() + "' is not a decimal number like -110.71",
           false);
     }

@@ -1,24 +1,16 @@
 package dev.buildserver.ledger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.buildserver.common.ConditionSpec;
 import dev.buildserver.common.Conditions;
 import dev.buildserver.common.Durations;
 import dev.buildserver.common.EventRecorder;
 import dev.buildserver.common.Finalizers;
-import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.Problem;
 import dev.buildserver.common.Progress;
 import dev.buildserver.common.StatusRecorder;
-import dev.buildserver.s3.Fingerprint;
-import dev.buildserver.s3.ObjectContent;
 import dev.buildserver.s3.ObjectOwner;
-import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.OwnedObjects;
-import dev.buildserver.s3.OwnershipCheck;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -27,12 +19,10 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +43,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
 
   private final BalanceService balances;
   private final OwnedObjects owned;
+  private final ReportPublisher publisher;
   private final StatusRecorder status;
   private final EventRecorder events;
   private final LedgerSettings settings;
@@ -68,6 +59,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       Clock clock) {
     this.balances = balances;
     this.owned = owned;
+    this.publisher = new ReportPublisher(owned);
     this.status = status;
     this.events = events;
     this.settings = settings;
@@ -91,13 +83,16 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
       BalanceReportData data =
           balances.report(
               spec.ledger().url(),
-              token(report, context),
+              BearerToken.read(
+                  context.getClient(),
+                  report.getMetadata().getNamespace(),
+                  spec.ledger().authSecretRef()),
               new BalanceCalculator.Options(
                   Boolean.TRUE.equals(spec.deduplicate()),
                   Boolean.TRUE.equals(spec.includeEmptyDays())));
       lastRead.put(report.getMetadata().getUid(), clock.instant());
       ReportFormat.Summary summary = ReportFormat.summary(data);
-      Output output = writeOutput(report, summary);
+      ReportPublisher.Output output = publisher.publish(report, summary);
       describe(next, summary, output.location());
       if (output.refusal() != null) {
         var control =
@@ -120,10 +115,8 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
               context);
       return refresh.map(control::rescheduleAfter).orElse(control);
     } catch (Problem problem) {
-      if (problem.retryable()) {
-        throw problem; // recorded by updateErrorStatus, retried with backoff
-      }
-      var control = status.record(report, next, failed(problem, next), context);
+      var control =
+          status.recordProblem(report, next, problem, p -> List.of(failed(p, next)), context);
       return refresh.map(control::rescheduleAfter).orElse(control);
     }
   }
@@ -132,16 +125,7 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
   public ErrorStatusUpdateControl<BalanceReport> updateErrorStatus(
       BalanceReport report, Context<BalanceReport> context, Exception e) {
     BalanceReportStatus next = status.editable(report, BalanceReportStatus::new);
-    // An unexpected exception is named by its type only: its message may quote a request.
-    Problem problem =
-        Problem.in(e)
-            .orElseGet(
-                () ->
-                    new Problem(
-                        "ReconcileError",
-                        "unexpected " + e.getClass().getSimpleName() + "; see the operator log",
-                        true));
-    return status.recordFailure(report, next, List.of(failed(problem, next)), context);
+    return status.recordError(report, next, e, p -> List.of(failed(p, next)), context);
   }
 
   /** Deleting a report deletes the output object it wrote, and nothing else. */
@@ -193,90 +177,6 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
     return left.isNegative() || left.isZero()
         ? Progress.continueNow()
         : Progress.requeueAfter(left);
-  }
-
-  private Optional<String> token(BalanceReport report, Context<BalanceReport> context) {
-    KeyReference ref = report.getSpec().ledger().authSecretRef();
-    if (ref == null) {
-      return Optional.empty();
-    }
-    Secret secret =
-        context
-            .getClient()
-            .secrets()
-            .inNamespace(report.getMetadata().getNamespace())
-            .withName(ref.name())
-            .get();
-    if (secret == null) {
-      throw new Problem(
-          "SecretNotFound",
-          "Secret "
-              + ref.name()
-              + " does not exist in this namespace: create it, or fix ledger.authSecretRef",
-          false);
-    }
-    String value = secret.getData() == null ? null : secret.getData().get(ref.key());
-    if (value == null) {
-      throw new Problem(
-          "SecretNotFound",
-          "Secret " + ref.name() + " has no key '" + ref.key() + "': fix ledger.authSecretRef.key",
-          false);
-    }
-    return Optional.of(
-        BearerToken.check(
-            new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8), ref));
-  }
-
-  /** Where the report was written, or why it was not (an object the report may not take). */
-  private record Output(String location, String refusal) {}
-
-  /**
-   * Writes the full report as JSON to output.s3 under the ownership rules of a BuildAsset: stamped
-   * with the report's identity, conditional, and never over an object the report did not write
-   * unless output.s3.overwrite.
-   */
-  private Output writeOutput(BalanceReport report, ReportFormat.Summary summary) {
-    var output = report.getSpec().output();
-    if (output == null || output.s3() == null) {
-      return new Output(null, null);
-    }
-    byte[] json;
-    try {
-      json = Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    var s3 = output.s3();
-    String fingerprint = Fingerprint.sha256Hex(json);
-    ObjectOwner owner = ObjectOwner.of(report);
-    ObjectWrite write =
-        new ObjectWrite(
-            s3.bucket(),
-            s3.key(),
-            null,
-            "application/json",
-            owner.stamp(Map.of(), fingerprint),
-            Map.of(),
-            null,
-            false);
-    BalanceReportStatus current = report.getStatus();
-    Optional<String> recorded =
-        current != null && write.location().equals(current.getReportLocation())
-            ? Optional.of(OwnershipCheck.ANY_ETAG)
-            : Optional.empty();
-    var outcome =
-        owned.write(
-            new OwnedObjects.Wanted(
-                owner,
-                write,
-                new ObjectContent.Bytes(json),
-                fingerprint,
-                recorded,
-                Boolean.TRUE.equals(s3.overwrite())));
-    if (outcome instanceof OwnedObjects.Refused refused) {
-      return new Output(null, refused.message());
-    }
-    return new Output(write.location(), null);
   }
 
   /** Fills the data fields; lastSyncTime moves only when the report changed. */

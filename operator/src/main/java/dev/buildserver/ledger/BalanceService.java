@@ -1,6 +1,7 @@
 package dev.buildserver.ledger;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 
@@ -25,7 +26,7 @@ public class BalanceService {
     long served = BalanceCalculator.served(read.pages());
     if (read.totalCount() != null && served != read.totalCount()) {
       throw new Problem(
-          "InconsistentLedger",
+          Reason.InconsistentLedger,
           "the ledger served "
               + served
               + " transactions on "

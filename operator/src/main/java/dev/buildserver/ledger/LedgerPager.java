@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.OutboundRefused;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public class LedgerPager {
   public Pages fetch(String urlTemplate, Optional<String> token) {
     if (!urlTemplate.contains("{page}")) {
       throw new Problem(
-          "InvalidUrl",
+          Reason.InvalidUrl,
           "the ledger URL must contain {page}, e.g. http://ledger/transactions/{page}.json",
           false);
     }
@@ -97,7 +98,7 @@ public class LedgerPager {
     while (true) {
       if (next > settings.getMaxPages()) {
         throw new Problem(
-            "LedgerTooLarge",
+            Reason.LedgerTooLarge,
             "the ledger has more than "
                 + settings.getMaxPages()
                 + " pages (buildserver.ledger.max-pages)",
@@ -127,7 +128,7 @@ public class LedgerPager {
         Optional<LedgerPage> page = futures.get(i).get();
         if (page.isEmpty()) {
           throw new Problem(
-              "InconsistentLedger",
+              Reason.InconsistentLedger,
               "page "
                   + number
                   + " answered 404, but totalCount and the page size of page 1 need "
@@ -142,7 +143,7 @@ public class LedgerPager {
       throw failure(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+      throw new Problem(Reason.LedgerFailed, "interrupted while reading the ledger", true, e);
     } finally {
       futures.forEach(f -> f.cancel(true)); // after a failure, the rest is not needed
     }
@@ -158,7 +159,7 @@ public class LedgerPager {
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();
-      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+      throw new Problem(Reason.LedgerFailed, "interrupted while reading the ledger", true, e);
     }
   }
 
@@ -167,7 +168,7 @@ public class LedgerPager {
     return e.getCause() instanceof Problem p
         ? p
         : new Problem(
-            "LedgerFailed",
+            Reason.LedgerFailed,
             "reading a page failed (" + e.getCause().getClass().getSimpleName() + ")",
             true,
             e.getCause());
@@ -180,7 +181,7 @@ public class LedgerPager {
       LedgerPage page) {
     if (page.page() != null && page.page() != number) {
       throw new Problem(
-          "MalformedPage",
+          Reason.MalformedPage,
           "page "
               + number
               + " says it is page "
@@ -194,7 +195,7 @@ public class LedgerPager {
       Integer earlier = seen.putIfAbsent(page.transactionsOrEmpty(), number);
       if (earlier != null) {
         throw new Problem(
-            "MalformedPage",
+            Reason.MalformedPage,
             "page " + number + " repeats page " + earlier + ": the server ignores the page number",
             false);
       }
@@ -212,7 +213,7 @@ public class LedgerPager {
     long total = transactions.addAndGet(page.map(p -> p.transactionsOrEmpty().size()).orElse(0));
     if (total > settings.getMaxTransactions()) {
       throw new Problem(
-          "LedgerTooLarge",
+          Reason.LedgerTooLarge,
           "the ledger has more than "
               + settings.getMaxTransactions()
               + " transactions (buildserver.ledger.max-transactions)",
@@ -234,7 +235,9 @@ public class LedgerPager {
         }
         if (!e.isTransient()) {
           throw new Problem(
-              e.status() == 401 || e.status() == 403 ? "LedgerUnauthorized" : "LedgerFailed",
+              e.status() == 401 || e.status() == 403
+                  ? Reason.LedgerUnauthorized
+                  : Reason.LedgerFailed,
               "page "
                   + number
                   + ": "
@@ -244,17 +247,17 @@ public class LedgerPager {
         }
         if (attempt >= settings.getAttempts()) {
           throw new Problem(
-              "LedgerUnavailable",
+              Reason.LedgerUnavailable,
               "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
               true);
         }
       } catch (OutboundRefused e) {
-        if (!"UrlUnreachable".equals(e.reason())) {
-          throw new Problem(e.reason(), "page " + number + ": " + e.getMessage(), false);
+        if (!e.isTransient()) {
+          throw e.toProblem("page " + number + ": " + e.getMessage());
         }
         if (attempt >= settings.getAttempts()) {
           throw new Problem(
-              "LedgerUnreachable",
+              Reason.LedgerUnreachable,
               "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
               true);
         }
@@ -271,13 +274,14 @@ public class LedgerPager {
     try (InputStream in = response.body()) {
       body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.getMaxPageBytes() + 1));
     } catch (OutboundHttp.BodyTooLargeException e) {
-      throw new Problem("TooLarge", "page " + number + ": " + e.getMessage(), false);
+      throw new Problem(Reason.TooLarge, "page " + number + ": " + e.getMessage(), false);
     } catch (IOException e) {
-      throw new OutboundRefused("UrlUnreachable", "reading the body failed: " + e.getMessage(), e);
+      throw new OutboundRefused(
+          Reason.UrlUnreachable, "reading the body failed: " + e.getMessage(), e);
     }
     if (body.length > settings.getMaxPageBytes()) {
       throw new Problem(
-          "TooLarge",
+          Reason.TooLarge,
           "page "
               + number
               + " is larger than "
@@ -289,18 +293,18 @@ public class LedgerPager {
       return json.readValue(body, LedgerPage.class);
     } catch (JsonProcessingException e) {
       throw new Problem(
-          "MalformedPage",
+          Reason.MalformedPage,
           "page " + number + " is not a ledger page: " + e.getOriginalMessage(),
           false);
     } catch (IOException e) {
       throw new Problem(
-          "MalformedPage", "page " + number + " cannot be read: " + e.getMessage(), false);
+          Reason.MalformedPage, "page " + number + " cannot be read: " + e.getMessage(), false);
     }
   }
 
   private Problem tooManyPages(long total, int pageSize) {
     return new Problem(
-        "LedgerTooLarge",
+        Reason.LedgerTooLarge,
         "totalCount "
             + total
             + " at "
@@ -316,7 +320,7 @@ public class LedgerPager {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Problem("LedgerFailed", "interrupted while reading the ledger", true, e);
+      throw new Problem(Reason.LedgerFailed, "interrupted while reading the ledger", true, e);
     }
   }
 }

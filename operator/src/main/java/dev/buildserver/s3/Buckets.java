@@ -2,6 +2,7 @@ package dev.buildserver.s3;
 
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -25,7 +26,7 @@ final class Buckets {
       }
       if (!write.createBucket()) {
         throw new Problem(
-            "BucketNotFound",
+            Reason.BucketNotFound,
             "bucket "
                 + write.bucket()
                 + " does not exist in "

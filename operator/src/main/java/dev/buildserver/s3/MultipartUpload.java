@@ -1,6 +1,7 @@
 package dev.buildserver.s3;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,7 +123,7 @@ final class MultipartUpload implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Problem(
-          "Interrupted", "the upload of " + write.location() + " was interrupted", true, e);
+          Reason.Interrupted, "the upload of " + write.location() + " was interrupted", true, e);
     } catch (RuntimeException e) {
       throw partFailure(e, write);
     } finally {
@@ -182,7 +183,7 @@ final class MultipartUpload implements AutoCloseable {
       return S3Errors.unreachable(e);
     }
     return new Problem(
-        "UploadFailed", "uploading " + write.location() + " failed: " + cause, true, cause);
+        Reason.UploadFailed, "uploading " + write.location() + " failed: " + cause, true, cause);
   }
 
   /** Lets parts still uploading finish (bounded), so that the abort frees all of them. */

@@ -2,7 +2,7 @@ package dev.buildserver.s3;
 
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.Problem;
-import io.micronaut.context.annotation.Value;
+import dev.buildserver.common.Reason;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -42,18 +42,14 @@ public class ObjectStore implements AutoCloseable {
   private final ServerSideCopy copies;
 
   public ObjectStore(AwsClients aws) {
-    this(aws, 4);
+    this(aws, new UploadSettings());
   }
 
-  /**
-   * @param concurrentUploads streamed uploads at once; each holds up to (PARTS_IN_FLIGHT + 1) x
-   *     PART_SIZE of memory
-   */
   @Inject
-  public ObjectStore(
-      AwsClients aws, @Value("${buildserver.asset.concurrent-uploads:4}") int concurrentUploads) {
+  public ObjectStore(AwsClients aws, UploadSettings settings) {
     this.aws = aws;
-    this.uploads = new Semaphore(Math.max(1, concurrentUploads), true);
+    // Each streamed upload holds up to (PARTS_IN_FLIGHT + 1) x PART_SIZE of memory.
+    this.uploads = new Semaphore(settings.getConcurrentUploads(), true);
     this.buckets = new Buckets(aws);
     this.multipart = new MultipartUpload(buckets);
     this.copies = new ServerSideCopy(aws, buckets, this);
@@ -82,7 +78,7 @@ public class ObjectStore implements AutoCloseable {
       return putStream(typed, in);
     } catch (IOException e) {
       throw new Problem(
-          "SourceUnreadable", "reading the content failed: " + e.getMessage(), false, e);
+          Reason.SourceUnreadable, "reading the content failed: " + e.getMessage(), false, e);
     }
   }
 
@@ -148,7 +144,7 @@ public class ObjectStore implements AutoCloseable {
       s3(region).getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
-        throw new Problem("NotFound", location(bucket, key) + " does not exist", false, e);
+        throw new Problem(Reason.NotFound, location(bucket, key) + " does not exist", false, e);
       }
       throw S3Errors.problem(e, "GetObject", location(bucket, key));
     } catch (SdkClientException e) {
@@ -209,7 +205,8 @@ public class ObjectStore implements AutoCloseable {
       uploads.acquire(); // bounds the memory of concurrent streamed uploads
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Problem("Interrupted", "interrupted before uploading " + write.location(), true, e);
+      throw new Problem(
+          Reason.Interrupted, "interrupted before uploading " + write.location(), true, e);
     }
     try {
       byte[] first = in.readNBytes(PART_SIZE); // grows as data arrives: small bodies stay small
@@ -227,7 +224,7 @@ public class ObjectStore implements AutoCloseable {
     if (write.expectedSha256() != null && !write.expectedSha256().equalsIgnoreCase(actual)) {
       // Neither digest is printed: the content may be a Secret's.
       throw new Problem(
-          "ChecksumMismatch",
+          Reason.ChecksumMismatch,
           "the content's sha256 does not match spec.sha256 (--sha256): nothing was uploaded;"
               + " fix the source or the expected digest",
           false);

@@ -1,6 +1,7 @@
 package dev.buildserver.s3;
 
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -21,7 +22,7 @@ public final class S3Errors {
     Optional<String> bucketRegion = bucketRegion(e);
     if (bucketRegion.isPresent() && (e.statusCode() == 301 || e.statusCode() == 400)) {
       return new Problem(
-          "WrongRegion",
+          Reason.WrongRegion,
           location
               + " is in region "
               + bucketRegion.get()
@@ -34,14 +35,14 @@ public final class S3Errors {
         || e.statusCode() == 412
         || "ConditionalRequestConflict".equals(code)) {
       return new Problem(
-          "Conflict",
+          Reason.Conflict,
           location + " changed while it was being written; looking at it again",
           true,
           e);
     }
     if ("AccessDenied".equals(code) || e.statusCode() == 403) {
       return new Problem(
-          "AccessDenied",
+          Reason.AccessDenied,
           "S3 denied "
               + action
               + " on "
@@ -54,23 +55,24 @@ public final class S3Errors {
           e);
     }
     if ("NoSuchBucket".equals(code)) {
-      return new Problem("BucketNotFound", location + ": the bucket does not exist", false, e);
+      return new Problem(Reason.BucketNotFound, location + ": the bucket does not exist", false, e);
     }
     if ("InvalidBucketName".equals(code)) {
-      return new Problem("InvalidBucketName", location + ": S3 refuses the bucket name", false, e);
+      return new Problem(
+          Reason.InvalidBucketName, location + ": S3 refuses the bucket name", false, e);
     }
     if (e.statusCode() >= 500
         || e.statusCode() == 429
         || "SlowDown".equals(code)
         || e.isThrottlingException()) {
       return new Problem(
-          "S3Unavailable",
+          Reason.S3Unavailable,
           "S3 failed " + action + " on " + location + " (" + detail + "); retrying",
           true,
           e);
     }
     return new Problem(
-        "S3Error", "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
+        Reason.S3Error, "S3 refused " + action + " on " + location + " (" + detail + ")", false, e);
   }
 
   /** The IAM permission an S3 call needs. */
@@ -92,7 +94,7 @@ public final class S3Errors {
   /** S3 could not be reached at all: retried. */
   public static Problem unreachable(SdkClientException e) {
     return new Problem(
-        "S3Unreachable", "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
+        Reason.S3Unreachable, "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
   }
 
   /** The error code, or "HTTP <status>" without one. */

@@ -2,6 +2,7 @@ package dev.buildserver.s3;
 
 import dev.buildserver.common.AwsClients;
 import dev.buildserver.common.Problem;
+import dev.buildserver.common.Reason;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -40,10 +41,12 @@ final class ServerSideCopy {
             .orElseThrow(
                 () ->
                     new Problem(
-                        "SourceNotFound", from + " does not exist: check spec.source.s3", false));
+                        Reason.SourceNotFound,
+                        from + " does not exist: check spec.source.s3",
+                        false));
     if (info.size() > MAX_COPY_SIZE) {
       throw new Problem(
-          "SourceTooLarge",
+          Reason.SourceTooLarge,
           from + " is larger than 5 GiB, which server-side copies do not support yet",
           false);
     }
@@ -106,7 +109,7 @@ final class ServerSideCopy {
       }
     } catch (IOException e) {
       throw new Problem(
-          "S3Unreachable",
+          Reason.S3Unreachable,
           "reading "
               + ObjectStore.location(source.bucket(), source.key())
               + " failed: "

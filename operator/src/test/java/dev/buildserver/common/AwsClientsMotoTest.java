@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /** AwsClients pointed at the emulator through the endpoint override. */
+@Tag("component") // needs moto, the mock API server or child JVMs: not in make test-unit
 @ExtendWith(MotoExtension.class)
 class AwsClientsMotoTest {
 

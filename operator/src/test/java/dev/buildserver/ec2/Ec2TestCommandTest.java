@@ -13,10 +13,12 @@ import dev.buildserver.testing.Ec2Faults;
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code builder ec2-test} as a user runs it, against moto. */
+@Tag("component") // needs moto, the mock API server or child JVMs: not in make test-unit
 @ExtendWith(MotoExtension.class)
 class Ec2TestCommandTest {
 

@@ -10,9 +10,11 @@ import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.RepoFiles;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code builder balance} as a user runs it, against ledgers served on 127.0.0.1. */
+@Tag("component") // needs moto, the mock API server or child JVMs: not in make test-unit
 class BalanceCommandTest {
 
   @Test

@@ -13,6 +13,7 @@ import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.OutboundHttp;
 import dev.buildserver.common.Pause;
 import dev.buildserver.common.StatusRecorder;
+import dev.buildserver.ec2.Ec2Settings;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunReconciler;
 import dev.buildserver.ec2.Ec2TestRunStatus;
@@ -41,12 +42,14 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The three reconcilers hosted by {@link OperatorRuntime}, against the fabric8 mock server and
  * moto.
  */
+@Tag("component") // needs moto, the mock API server or child JVMs: not in make test-unit
 @EnableKubernetesMockClient(crud = true)
 class ReconcilersOnMockServerTest {
 
@@ -85,8 +88,7 @@ class ReconcilersOnMockServerTest {
                     new InstanceLauncher(aws),
                     recorder,
                     clock,
-                    5,
-                    Duration.ofSeconds(60)),
+                    new Ec2Settings()),
                 new BalanceReportReconciler(
                     new BalanceService(new LedgerPager(http, ledgerSettings)),
                     owned,

@@ -15,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** ObjectStore against moto: conditional writes, listings, regions. */
+@Tag("component") // needs moto, the mock API server or child JVMs: not in make test-unit
 @ExtendWith(MotoExtension.class)
 class ObjectStoreMotoTest {
 

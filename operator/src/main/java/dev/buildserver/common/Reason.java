@@ -1,0 +1,54 @@
+package dev.buildserver.common;
+
+/**
+ * Every reason a resource can fail to reach its desired state, as its condition (and Event) shows
+ * it. Whether a failure is the user's to fix or transient (retried with backoff) is the {@link
+ * Problem}'s; the reason says what happened.
+ */
+public enum Reason {
+  // The spec or the data it points at: the user fixes these.
+  InvalidSource,
+  InvalidBucketName,
+  InvalidKey,
+  InvalidMetadata,
+  InvalidRegion,
+  InvalidUrl,
+  InvalidLimit,
+  InvalidToken,
+  InsecureToken,
+  SourceNotFound,
+  SecretNotFound,
+  SourceTooLarge,
+  SourceUnreadable,
+  ChecksumMismatch,
+  BucketNotFound,
+  NotFound,
+  WrongRegion,
+  TooLarge,
+  UrlRefused,
+  UrlFailed,
+  MalformedPage,
+  InconsistentLedger,
+  LedgerTooLarge,
+  LedgerUnauthorized,
+  LedgerFailed,
+  S3Error,
+  Ec2Error,
+  LaunchTemplateNotFound,
+  InstanceNotFound,
+  // Permissions: the user fixes them, and they are retried meanwhile.
+  AccessDenied,
+  // Outages and throttling: transient.
+  Conflict,
+  Throttled,
+  S3Unavailable,
+  S3Unreachable,
+  Ec2Unavailable,
+  Ec2Unreachable,
+  UrlUnreachable,
+  LedgerUnavailable,
+  LedgerUnreachable,
+  UploadFailed,
+  Interrupted,
+  ReconcileError
+}
