@@ -110,7 +110,7 @@ public class Ec2TestCommand implements Callable<Integer> {
         new LaunchSpec.RunIdentity(UUID.randomUUID().toString(), "cli", "ec2-test");
     Ec2TestRunStatus status = new Ec2TestRunStatus();
     Instant started = clock.instant();
-    Thread interrupted = terminateOnInterrupt(spec, status);
+    Thread interrupted = terminateOnInterrupt(spec, run, status);
     try {
       Progress progress = step(spec, run, started, status);
       while (!progress.isDone()) {
@@ -119,6 +119,9 @@ public class Ec2TestCommand implements Callable<Integer> {
       }
     } catch (Problem problem) {
       throw new CliException(problem.getMessage() + cleanUp(spec, run, status), 1);
+    } catch (RuntimeException | InterruptedException e) {
+      cleanUp(spec, run, status); // whatever went wrong, the instance does not outlive the command
+      throw e;
     } finally {
       Runtime.getRuntime().removeShutdownHook(interrupted);
     }
@@ -200,14 +203,23 @@ public class Ec2TestCommand implements Callable<Integer> {
         null);
   }
 
-  /** On Ctrl-C, an instance already launched is terminated (unless --keep-instance). */
-  private Thread terminateOnInterrupt(Ec2TestRunSpec spec, Ec2TestRunStatus status) {
+  /**
+   * On Ctrl-C, an instance already launched is terminated (unless --keep-instance); one whose
+   * launch was in flight is found by its owner tag.
+   */
+  private Thread terminateOnInterrupt(
+      Ec2TestRunSpec spec, LaunchSpec.RunIdentity run, Ec2TestRunStatus status) {
     Thread hook =
         new Thread(
             () -> {
-              if (!keepInstance && status.getInstanceId() != null) {
-                System.err.println("builder: interrupted: terminating " + status.getInstanceId());
-                runner.terminate(spec.region(), status.getInstanceId());
+              if (!keepInstance) {
+                runner
+                    .instanceOf(spec.region(), run.uid(), status)
+                    .ifPresent(
+                        id -> {
+                          System.err.println("builder: interrupted: terminating " + id);
+                          runner.terminate(spec.region(), id);
+                        });
               }
             });
     Runtime.getRuntime().addShutdownHook(hook);

@@ -5,8 +5,10 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -26,6 +28,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Singleton
 public class AwsClients implements AutoCloseable {
+
+  /** The SDK's region ids, compared as strings: Region.of caches every string it is given. */
+  private static final Set<String> KNOWN_REGIONS =
+      Region.regions().stream().map(Region::id).collect(Collectors.toUnmodifiableSet());
 
   private static final Pattern REGION_NAME = Pattern.compile("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
 
@@ -79,7 +85,7 @@ public class AwsClients implements AutoCloseable {
    */
   private String regionOrDefault(String region) {
     String name = region == null || region.isBlank() ? settings.getRegion() : region.trim();
-    if (!REGION_NAME.matcher(name).matches() || !Region.regions().contains(Region.of(name))) {
+    if (!REGION_NAME.matcher(name).matches() || !KNOWN_REGIONS.contains(name)) {
       throw new Problem(
           Reason.InvalidRegion,
           "'" + name + "' is not an AWS region this operator knows (e.g. eu-west-1)",

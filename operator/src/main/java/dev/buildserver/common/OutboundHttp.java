@@ -239,11 +239,12 @@ public class OutboundHttp {
             + " bytes");
   }
 
-  /** A URL without its query, which may carry credentials. */
+  /** A URL without user info and query, which may carry credentials. */
   public static String display(URI uri) {
     return uri.getScheme()
         + "://"
-        + uri.getAuthority()
+        + uri.getHost()
+        + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
         + (uri.getPath() == null ? "" : uri.getPath());
   }
 

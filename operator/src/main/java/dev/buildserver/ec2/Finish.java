@@ -3,6 +3,7 @@ package dev.buildserver.ec2;
 import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import java.time.Duration;
 
 /**
  * Terminating: terminates the instance as {@code terminate} asks, removes a temporary launch
@@ -16,11 +17,27 @@ final class Finish implements RunStep {
     this.ec2 = ec2;
   }
 
+  /** How long after the deadline a run that timed out while Launching looks for its instance. */
+  static final Duration LOOKUP_WINDOW = Duration.ofSeconds(60);
+
+  static final Duration LOOKUP_RETRY = Duration.ofSeconds(2);
+
   @Override
   public Progress advance(Run run) {
     Ec2TestRunSpec spec = run.spec();
     Ec2TestRunStatus status = run.status();
     status.setPhase(Phase.Terminating);
+    if (status.getInstanceId() == null && timedOutWhileLaunching(status)) {
+      // RunInstances may have gone through moments before the timeout, and DescribeInstances is
+      // eventually consistent: look for the instance by its owner tag a while before finishing.
+      var found = ec2.findByOwner(spec.region(), run.identity().uid());
+      if (found.isPresent()) {
+        status.setInstanceId(found.get().instanceId());
+      } else if (run.now()
+          .isBefore(Ec2TestRunner.deadline(spec, run.createdAt()).plus(LOOKUP_WINDOW))) {
+        return Progress.requeueAfter(LOOKUP_RETRY);
+      }
+    }
     boolean passed = passed(status);
     var policy =
         spec.terminate() == null ? Ec2TestRunSpec.TerminatePolicy.Always : spec.terminate();
@@ -51,6 +68,12 @@ final class Finish implements RunStep {
                     + firstFailure(status))
             + kept);
     return Progress.done();
+  }
+
+  private static boolean timedOutWhileLaunching(Ec2TestRunStatus status) {
+    return status.getChecks().stream()
+        .anyMatch(
+            c -> c.name().equals("finished") && c.actual().equals("not finished in Launching"));
   }
 
   static boolean passed(Ec2TestRunStatus status) {

@@ -5,6 +5,7 @@ import dev.buildserver.common.Reason;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,9 @@ import java.util.regex.Pattern;
  * decimals, whatever order pages and transactions arrive in. Pure: no I/O.
  */
 public final class BalanceCalculator {
+
+  /** The longest span includeEmptyDays fills in: 100 years of days. */
+  static final long MAX_EMPTY_DAY_SPAN = 36_600;
 
   private static final Pattern AMOUNT = Pattern.compile("^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$");
 
@@ -41,6 +45,9 @@ public final class BalanceCalculator {
       for (int i = 0; i < transactions.size(); i++) {
         Transaction t = transactions.get(i);
         String where = "page " + entry.getKey() + ", transaction " + (i + 1);
+        if (t == null) {
+          throw new Problem(Reason.MalformedPage, where + " is null, not a transaction", false);
+        }
         LocalDate date = date(t, where);
         BigDecimal amount = amount(t, where);
         if (options.deduplicate()
@@ -57,6 +64,19 @@ public final class BalanceCalculator {
         perDay.merge(date, amount, BigDecimal::add);
         perLedger.merge(t.ledger() == null ? "" : t.ledger(), amount, BigDecimal::add);
       }
+    }
+    if (options.includeEmptyDays()
+        && !perDay.isEmpty()
+        && ChronoUnit.DAYS.between(
+                ((TreeMap<LocalDate, BigDecimal>) perDay).firstKey(),
+                ((TreeMap<LocalDate, BigDecimal>) perDay).lastKey())
+            > MAX_EMPTY_DAY_SPAN) {
+      throw new Problem(
+          Reason.LedgerTooLarge,
+          "the transactions span more than "
+              + MAX_EMPTY_DAY_SPAN
+              + " days: includeEmptyDays would list every one; check the dates or turn it off",
+          false);
     }
     List<BalanceReportData.DailyBalance> daily = new ArrayList<>();
     BigDecimal running = BigDecimal.ZERO;

@@ -132,18 +132,34 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
   @Override
   public DeleteControl cleanup(BalanceReport report, Context<BalanceReport> context) {
     var output = report.getSpec().output();
-    if (output != null && output.s3() != null && !Pause.isPaused(report)) {
+    if (output != null && output.s3() != null) {
       var s3 = output.s3();
       String location = "s3://" + s3.bucket() + "/" + s3.key();
-      var deletion = owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key());
-      if (deletion == OwnedObjects.Deletion.DELETED) {
-        events.record(report, false, "Deleted", "Deleted " + location);
-      } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {
+      if (Pause.isPaused(report)) {
         events.record(
-            report,
-            false,
-            "Retained",
-            "Left " + location + " in place: this BalanceReport did not write what is there now");
+            report, false, "Retained", "Left " + location + " in place: the report is paused");
+      } else {
+        try {
+          var deletion = owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key());
+          if (deletion == OwnedObjects.Deletion.DELETED) {
+            events.record(report, false, "Deleted", "Deleted " + location);
+          } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {
+            events.record(
+                report,
+                false,
+                "Retained",
+                "Left "
+                    + location
+                    + " in place: this BalanceReport did not write what is there now");
+          }
+        } catch (Problem problem) {
+          // A report's output is not worth a stuck deletion: say so and let go.
+          events.record(
+              report,
+              true,
+              problem.reason(),
+              "Left " + location + " in place: " + problem.getMessage());
+        }
       }
     }
     lastRead.remove(report.getMetadata().getUid());

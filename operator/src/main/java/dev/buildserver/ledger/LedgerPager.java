@@ -57,7 +57,11 @@ public class LedgerPager {
 
   @PreDestroy
   void shutdown() {
-    pages.shutdownNow();
+    for (Runnable queued : pages.shutdownNow()) {
+      if (queued instanceof Future<?> page) {
+        page.cancel(true); // a read waiting for it fails instead of waiting forever
+      }
+    }
   }
 
   /** The pages read, by page number, and the totalCount page 1 announced (if any). */

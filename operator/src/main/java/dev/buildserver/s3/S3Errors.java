@@ -2,6 +2,7 @@ package dev.buildserver.s3;
 
 import dev.buildserver.common.Problem;
 import dev.buildserver.common.Reason;
+import java.util.Locale;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -91,10 +92,18 @@ public final class S3Errors {
     };
   }
 
-  /** S3 could not be reached at all: retried. */
+  /**
+   * S3 could not be reached, or its answer could not be used: retried. A checksum failure is named
+   * without the SDK's text, which quotes the checksums (digests of the content, perhaps a
+   * Secret's).
+   */
   public static Problem unreachable(SdkClientException e) {
-    return new Problem(
-        Reason.S3Unreachable, "cannot reach S3: " + e.getMessage() + "; retrying", true, e);
+    String message = String.valueOf(e.getMessage());
+    String why =
+        message.toLowerCase(Locale.ROOT).contains("checksum")
+            ? "a checksum of the transfer did not match"
+            : message;
+    return new Problem(Reason.S3Unreachable, "cannot reach S3: " + why + "; retrying", true, e);
   }
 
   /** The error code, or "HTTP <status>" without one. */

@@ -138,6 +138,17 @@ class OutboundHttpTest {
   }
 
   @Test
+  void reportsUrlsWithoutUserInfo() {
+    String url = url(origin, "/missing").replace("http://", "http://deploy:pa55word@");
+    assertThatThrownBy(() -> http.get(url, Map.of()))
+        .isInstanceOf(OutboundHttp.HttpStatusException.class)
+        .message()
+        .contains("answered HTTP 404")
+        .doesNotContain("pa55word")
+        .doesNotContain("deploy");
+  }
+
+  @Test
   void aReaderThatPausesIsNotTakenForAStalledServer() throws Exception {
     try (InputStream in = http.get(url(origin, "/steady"), Map.of()).body()) {
       assertThat(in.read()).isZero();

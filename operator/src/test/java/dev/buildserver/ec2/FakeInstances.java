@@ -18,6 +18,9 @@ final class FakeInstances implements Instances {
   private int next = 1;
   String launchState = "running";
 
+  /** Owner-tag lookups that find nothing yet, as right after RunInstances. */
+  int hiddenLookups;
+
   /** An instance as launched for a run (owner tag set), in {@code state}. */
   InstanceInfo add(String uid, String state) {
     String id = "i-" + (next++);
@@ -53,6 +56,10 @@ final class FakeInstances implements Instances {
   @Override
   public Optional<InstanceInfo> findByOwner(String region, String uid) {
     calls.add("DescribeInstances(owner)");
+    if (hiddenLookups > 0) {
+      hiddenLookups--;
+      return Optional.empty();
+    }
     return instances.values().stream()
         .filter(i -> uid.equals(i.tags().get(LaunchSpec.OWNER_UID_TAG)))
         .findFirst();

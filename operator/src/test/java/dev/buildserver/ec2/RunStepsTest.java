@@ -163,4 +163,21 @@ class RunStepsTest {
     assertThat(status.getPhase()).isEqualTo(Phase.Failed);
     assertThat(ec2.instances.get(id).state()).isEqualTo("terminated");
   }
+
+  @Test
+  void aRunThatTimedOutWhileLaunchingKeepsLookingForItsInstanceBeforeItFinishes() {
+    String id = ec2.add(ID.uid(), "running").instanceId();
+    ec2.hiddenLookups = 2; // EC2 does not list the instance yet
+    Ec2TestRunStatus status = in(Phase.Launching);
+    Ec2TestRunner runner = new Ec2TestRunner(ec2);
+    Instant late = CREATED.plus(Duration.ofMinutes(5)).plusSeconds(1);
+    runner.step(spec(null), ID, CREATED, status, late, Ec2TestRunner.LaunchGate.ALWAYS);
+    assertThat(status.getInstanceId()).isNull();
+    assertThat(runner.step(spec(null), ID, CREATED, status, late, Ec2TestRunner.LaunchGate.ALWAYS))
+        .isEqualTo(Progress.requeueAfter(Finish.LOOKUP_RETRY));
+    runner.step(spec(null), ID, CREATED, status, late, Ec2TestRunner.LaunchGate.ALWAYS);
+    assertThat(status.getPhase()).isEqualTo(Phase.Failed);
+    assertThat(status.getInstanceId()).isEqualTo(id);
+    assertThat(ec2.instances.get(id).state()).isEqualTo("terminated");
+  }
 }

@@ -116,6 +116,22 @@ class BalanceCalculatorTest {
   }
 
   @Test
+  void refusesANullTransactionAndAnEndlessSpanOfEmptyDays() {
+    List<Transaction> withNull = new java.util.ArrayList<>();
+    withNull.add(null);
+    assertThatThrownBy(() -> BalanceCalculator.calculate(pages(withNull), PLAIN))
+        .isInstanceOf(Problem.class)
+        .hasMessage("page 1, transaction 1 is null, not a transaction")
+        .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("MalformedPage"));
+    var farApart = pages(List.of(tx("0001-01-01", "A", "1"), tx("9999-12-31", "A", "1")));
+    assertThat(BalanceCalculator.calculate(farApart, PLAIN).dailyBalances()).hasSize(2);
+    assertThatThrownBy(
+            () -> BalanceCalculator.calculate(farApart, new BalanceCalculator.Options(false, true)))
+        .isInstanceOf(Problem.class)
+        .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("LedgerTooLarge"));
+  }
+
+  @Test
   void agreesWithAnIndependentCentsOracleOnShuffledRandomLedgers() {
     for (long seed = 1; seed <= 20; seed++) {
       List<Transaction> transactions = new ArrayList<>(LedgerServer.transactions(500, seed));
