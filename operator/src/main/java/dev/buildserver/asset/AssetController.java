@@ -1,11 +1,11 @@
 package dev.buildserver.asset;
 
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
 import dev.buildserver.s3.ObjectContent;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.StoredObject;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -17,6 +17,7 @@ import io.micronaut.http.annotation.Error;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.InputStream;
@@ -90,11 +91,8 @@ public class AssetController {
   }
 
   /** A body over micronaut.server.max-request-size, as the JSON error of the contract. */
-  @Error(
-      exception = io.micronaut.http.exceptions.ContentLengthExceededException.class,
-      global = true)
-  public HttpResponse<Map<String, String>> tooLarge(
-      io.micronaut.http.exceptions.ContentLengthExceededException e) {
+  @Error(exception = ContentLengthExceededException.class, global = true)
+  public HttpResponse<Map<String, String>> tooLarge(ContentLengthExceededException e) {
     return HttpResponse.<Map<String, String>>status(HttpStatus.REQUEST_ENTITY_TOO_LARGE)
         .body(Map.of("error", e.getMessage(), "reason", "TooLarge"));
   }

@@ -1,19 +1,22 @@
 package dev.buildserver.asset;
 
 import dev.buildserver.common.KeyReference;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
 import dev.buildserver.s3.Fingerprint;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -85,7 +88,7 @@ public record AssetPlan(
       return;
     }
     for (String key : metadata.keySet()) {
-      if (key.toLowerCase(java.util.Locale.ROOT).startsWith(ObjectOwner.PREFIX)) {
+      if (key.toLowerCase(Locale.ROOT).startsWith(ObjectOwner.PREFIX)) {
         throw new Problem(
             Reason.InvalidMetadata,
             "spec.metadata key '"
@@ -173,14 +176,14 @@ public record AssetPlan(
                         false));
     Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
     if (!data.containsKey(ref.key())) {
-      throw missingKey("Secret", ref, data.keySet(), java.util.Set.of());
+      throw missingKey("Secret", ref, data.keySet(), Set.of());
     }
     return new AssetContent.Bytes(decode(data.get(ref.key()), "Secret data"));
   }
 
   private static Problem missingKey(
-      String kind, KeyReference ref, java.util.Set<String> keys, java.util.Set<String> binaryKeys) {
-    var all = new java.util.TreeSet<>(keys);
+      String kind, KeyReference ref, Set<String> keys, Set<String> binaryKeys) {
+    var all = new TreeSet<>(keys);
     all.addAll(binaryKeys);
     return new Problem(
         Reason.SourceNotFound,

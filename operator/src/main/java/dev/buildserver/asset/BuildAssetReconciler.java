@@ -1,14 +1,7 @@
 package dev.buildserver.asset;
 
-import dev.buildserver.common.ConditionSpec;
-import dev.buildserver.common.EventRecorder;
-import dev.buildserver.common.Finalizers;
 import dev.buildserver.common.KeyReference;
-import dev.buildserver.common.Pause;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
 import dev.buildserver.common.Secrets;
-import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.s3.ObjectInfo;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.ObjectStore;
@@ -16,6 +9,13 @@ import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.OwnedObjects;
 import dev.buildserver.s3.OwnershipCheck;
 import dev.buildserver.s3.StoredObject;
+import dev.buildserver.status.ConditionSpec;
+import dev.buildserver.status.EventRecorder;
+import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.Pause;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
+import dev.buildserver.status.StatusRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;

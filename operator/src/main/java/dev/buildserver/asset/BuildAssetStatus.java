@@ -1,7 +1,7 @@
 package dev.buildserver.asset;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.buildserver.common.ResourceStatus;
+import dev.buildserver.status.ResourceStatus;
 
 /** What the operator last wrote to S3 for a BuildAsset. The content itself is never copied here. */
 public class BuildAssetStatus extends ResourceStatus {

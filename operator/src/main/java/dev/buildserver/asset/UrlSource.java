@@ -1,10 +1,10 @@
 package dev.buildserver.asset;
 
-import dev.buildserver.common.OutboundHttp;
-import dev.buildserver.common.OutboundRefused;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.outbound.OutboundHttp;
+import dev.buildserver.outbound.OutboundRefused;
 import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +46,7 @@ public class GetAssetCommand implements Callable<Integer> {
       Files.deleteIfExists(partial);
       throw e;
     }
-    Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
     return 0;
   }
 }

@@ -1,6 +1,7 @@
 package dev.buildserver.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.Main.CliException;
 import dev.buildserver.asset.AssetContent;
 import dev.buildserver.asset.AssetPlan;
 import dev.buildserver.asset.UrlSource;
@@ -9,9 +10,11 @@ import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.StoredObject;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -73,13 +76,13 @@ public class PutAssetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (!"json".equals(output)) {
-      throw new dev.buildserver.Main.CliException("--output must be json, not '" + output + "'", 2);
+      throw new CliException("--output must be json, not '" + output + "'", 2);
     }
     AssetPlan.checkTarget(bucket, key);
     AssetContent content;
     if (source.file != null) {
       if (!Files.isReadable(source.file)) {
-        throw new dev.buildserver.Main.CliException("cannot read " + source.file, 2);
+        throw new CliException("cannot read " + source.file, 2);
       }
       content = new AssetContent.Stream(() -> open(source.file));
     } else if (source.url != null) {
@@ -95,14 +98,14 @@ public class PutAssetCommand implements Callable<Integer> {
             contentType,
             Map.of(),
             Map.of(),
-            sha256 == null ? null : sha256.toLowerCase(java.util.Locale.ROOT),
+            sha256 == null ? null : sha256.toLowerCase(Locale.ROOT),
             createBucket);
     StoredObject stored = store.put(write, content.toObjectContent(urls));
     System.out.println(json.writeValueAsString(stored));
     return 0;
   }
 
-  private static java.io.InputStream open(Path file) {
+  private static InputStream open(Path file) {
     try {
       return Files.newInputStream(file);
     } catch (IOException e) {

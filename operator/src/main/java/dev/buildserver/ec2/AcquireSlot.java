@@ -1,7 +1,7 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Progress;
 import java.time.Duration;
 
 /** Pending: waits for a launch slot in the region, then moves on to Launching. */

@@ -1,9 +1,9 @@
 package dev.buildserver.ec2;
 
 import dev.buildserver.common.Durations;
-import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Progress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

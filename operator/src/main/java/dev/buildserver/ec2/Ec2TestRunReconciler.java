@@ -1,12 +1,12 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.ConditionSpec;
-import dev.buildserver.common.Finalizers;
-import dev.buildserver.common.Pause;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Progress;
-import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.ConditionSpec;
+import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.Pause;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Progress;
+import dev.buildserver.status.StatusRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;

@@ -1,8 +1,8 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
@@ -239,7 +240,7 @@ public class InstanceLauncher implements Instances {
   }
 
   /** Runs one EC2 call, mapping its errors: throttling and outages are retryable, the rest not. */
-  private static <T> T call(String action, java.util.function.Supplier<T> operation) {
+  private static <T> T call(String action, Supplier<T> operation) {
     try {
       return operation.get();
     } catch (Ec2Exception e) {

@@ -1,9 +1,9 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Progress;
 import java.util.Optional;
 
 /**

@@ -1,9 +1,9 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.ConditionSpec;
-import dev.buildserver.common.ConditionSpec.Status;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.ConditionSpec;
+import dev.buildserver.status.ConditionSpec.Status;
 import java.util.List;
 
 /** The conditions Complete and Succeeded of a run, from its status. Pure. */

@@ -1,8 +1,8 @@
 package dev.buildserver.ec2;
 
-import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,16 +1,16 @@
 package dev.buildserver.ledger;
 
-import dev.buildserver.common.ConditionSpec;
-import dev.buildserver.common.Conditions;
 import dev.buildserver.common.Durations;
-import dev.buildserver.common.EventRecorder;
-import dev.buildserver.common.Finalizers;
-import dev.buildserver.common.Pause;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Progress;
-import dev.buildserver.common.StatusRecorder;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.OwnedObjects;
+import dev.buildserver.status.ConditionSpec;
+import dev.buildserver.status.Conditions;
+import dev.buildserver.status.EventRecorder;
+import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.Pause;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Progress;
+import dev.buildserver.status.StatusRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;

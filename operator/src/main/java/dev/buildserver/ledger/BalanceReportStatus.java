@@ -1,7 +1,7 @@
 package dev.buildserver.ledger;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.buildserver.common.ResourceStatus;
+import dev.buildserver.status.ResourceStatus;
 import java.util.ArrayList;
 import java.util.List;
 

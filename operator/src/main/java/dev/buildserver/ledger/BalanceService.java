@@ -1,7 +1,7 @@
 package dev.buildserver.ledger;
 
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 

@@ -1,9 +1,9 @@
 package dev.buildserver.ledger;
 
 import dev.buildserver.common.KeyReference;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
 import dev.buildserver.common.Secrets;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashSet;
@@ -56,7 +57,7 @@ public class OperatorRuntime {
     this(client, reconcilers, meterRegistry, settings, new InstanceIdentity());
   }
 
-  @jakarta.inject.Inject
+  @Inject
   public OperatorRuntime(
       KubernetesClient client,
       List<Reconciler<?>> reconcilers,

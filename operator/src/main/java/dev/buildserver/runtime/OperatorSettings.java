@@ -83,7 +83,7 @@ public class OperatorSettings {
    * Leader election through a Lease, under {@code buildserver.operator.leader-election}: with
    * several replicas only the leader reconciles.
    */
-  @io.micronaut.context.annotation.ConfigurationProperties("leader-election")
+  @ConfigurationProperties("leader-election")
   public static class LeaderElection {
     private boolean enabled;
     private String leaseName = "buildserver-operator";

@@ -1,7 +1,7 @@
 package dev.buildserver.runtime;
 
-import dev.buildserver.common.Finalizers;
-import dev.buildserver.common.Pause;
+import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.Pause;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.Map;

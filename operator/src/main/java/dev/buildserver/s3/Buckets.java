@@ -1,8 +1,8 @@
 package dev.buildserver.s3;
 
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;

@@ -1,7 +1,7 @@
 package dev.buildserver.s3;
 
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

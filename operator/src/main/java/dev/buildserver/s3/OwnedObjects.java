@@ -1,6 +1,6 @@
 package dev.buildserver.s3;
 
-import dev.buildserver.common.Problem;
+import dev.buildserver.status.Problem;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;

@@ -1,7 +1,7 @@
 package dev.buildserver.s3;
 
-import dev.buildserver.common.Problem;
-import dev.buildserver.common.Reason;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import java.util.Locale;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkClientException;

@@ -3,8 +3,8 @@ package dev.buildserver.asset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.MotoServer;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.buildserver.s3.Fingerprint;
 import dev.buildserver.s3.ObjectOwner;
+import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.Resources;
@@ -37,6 +38,7 @@ class BuildAssetE2ETest {
 
   private static final AtomicInteger BUCKETS = new AtomicInteger();
   private static KubernetesClient k8s;
+  private static Cluster cluster;
   private static String namespace;
   private static InProcessOperator operator;
   private static S3Client s3;
@@ -47,6 +49,7 @@ class BuildAssetE2ETest {
     KubeApi api = KubeApi.get();
     k8s = api.client();
     namespace = api.newNamespace("assets");
+    cluster = new Cluster(k8s, namespace);
     operator = InProcessOperator.start(namespace);
     s3 = operator.s3();
     web = StaticHttpServer.start();
@@ -493,22 +496,11 @@ class BuildAssetE2ETest {
   }
 
   private static BuildAsset apply(String yaml) {
-    BuildAsset asset =
-        Serialization.unmarshal(
-            "apiVersion: buildserver.dev/v1alpha1\nkind: BuildAsset\n" + yaml, BuildAsset.class);
-    asset.getMetadata().setNamespace(namespace);
-    return k8s.resource(asset).create();
+    return cluster.create(BuildAsset.class, yaml);
   }
 
   private static BuildAsset awaitReason(BuildAsset asset, String reason) {
-    return await()
-        .atMost(KubeApi.WAIT)
-        .until(
-            () -> k8s.resource(asset).get(),
-            a ->
-                Resources.condition(a, "Ready")
-                    .map(c -> reason.equals(c.getReason()))
-                    .orElse(false));
+    return cluster.awaitReady(asset, reason);
   }
 
   private static Condition awaitCondition(BuildAsset asset, String reason) {

@@ -8,8 +8,8 @@ import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
+import dev.buildserver.testing.SdkRegions;
 import dev.buildserver.testing.StaticHttpServer;
-import java.lang.reflect.Field;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -88,7 +88,7 @@ class OperatorDefaultsE2ETest {
         get("/buildserver/assets?bucket=defaults&region=" + junk, InProcessOperator.API_TOKEN);
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(json(response).get("reason").asText()).isEqualTo("InvalidRegion");
-    assertThat(sdkRegionCache()).doesNotContainKey(junk);
+    assertThat(SdkRegions.cached()).doesNotContainKey(junk);
   }
 
   private static HttpResponse<String> get(String path, String token) throws Exception {
@@ -104,11 +104,4 @@ class OperatorDefaultsE2ETest {
   }
 
   /** The AWS SDK's own cache of every region name it was ever given. */
-  @SuppressWarnings("unchecked")
-  private static Map<String, ?> sdkRegionCache() throws Exception {
-    Class<?> cache = Class.forName("software.amazon.awssdk.regions.Region$RegionCache");
-    Field values = cache.getDeclaredField("VALUES");
-    values.setAccessible(true);
-    return (Map<String, ?>) values.get(null);
-  }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.buildserver.asset.BuildAsset;
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
-import dev.buildserver.common.Finalizers;
-import dev.buildserver.common.Pause;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.Pause;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.KubeApi;
@@ -166,7 +166,7 @@ class OperatorProcessE2ETest {
             .atMost(KubeApi.WAIT)
             .until(() -> client.resource(resource).get(), r -> reason(r) != null);
     assertThat(current.getMetadata().getFinalizers()).contains(Finalizers.NAME);
-    var status = (dev.buildserver.common.ResourceStatus) current.getStatus();
+    var status = (dev.buildserver.status.ResourceStatus) current.getStatus();
     assertThat(status.getObservedGeneration()).isEqualTo(current.getMetadata().getGeneration());
     assertThat(reason(current)).isEqualTo(reason);
     await()

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.buildserver.asset.BuildAsset;
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
-import dev.buildserver.common.Pause;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import dev.buildserver.ec2.InstanceLauncher;
 import dev.buildserver.ledger.BalanceReport;
+import dev.buildserver.status.Pause;
 import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.Ec2Faults;
 import dev.buildserver.testing.InProcessOperator;

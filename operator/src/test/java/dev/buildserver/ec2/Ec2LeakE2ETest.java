@@ -3,10 +3,10 @@ package dev.buildserver.ec2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
-import dev.buildserver.common.Finalizers;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Finalizers;
 import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.Ec2Faults;
 import dev.buildserver.testing.InProcessOperator;

@@ -3,9 +3,10 @@ package dev.buildserver.ec2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.buildserver.common.AwsClients;
+import dev.buildserver.aws.AwsClients;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.Ec2Faults;
 import dev.buildserver.testing.InProcessOperator;
@@ -42,7 +43,7 @@ class Ec2TestRunE2ETest {
     operator = startOperator();
     Ec2Examples.createLaunchTemplate(operator.bean(AwsClients.class));
     // The test's own view of EC2, without the injected faults.
-    var settings = new dev.buildserver.common.AwsSettings();
+    var settings = new dev.buildserver.aws.AwsSettings();
     settings.setEndpoint(MotoServer.get().endpoint());
     settings.setRegion("us-east-1");
     ec2 = new InstanceLauncher(new AwsClients(settings));
@@ -310,11 +311,7 @@ class Ec2TestRunE2ETest {
   // --- helpers
 
   private Ec2TestRun apply(String yaml) {
-    Ec2TestRun run =
-        Serialization.unmarshal(
-            "apiVersion: buildserver.dev/v1alpha1\nkind: Ec2TestRun\n" + yaml, Ec2TestRun.class);
-    run.getMetadata().setNamespace(namespace);
-    return k8s.resource(run).create();
+    return new Cluster(k8s, namespace).create(Ec2TestRun.class, yaml);
   }
 
   private Ec2TestRun named(String name) {

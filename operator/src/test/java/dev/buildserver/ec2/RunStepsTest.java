@@ -2,9 +2,9 @@ package dev.buildserver.ec2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.buildserver.common.Progress;
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Progress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.buildserver.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.buildserver.common.Problem;
+import dev.buildserver.status.Problem;
 import dev.buildserver.testing.Cents;
 import dev.buildserver.testing.LedgerServer;
 import java.math.BigDecimal;

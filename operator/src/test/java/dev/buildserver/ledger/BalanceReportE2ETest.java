@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.testing.Cents;
+import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.LedgerServer;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class BalanceReportE2ETest {
 
   private static KubernetesClient k8s;
+  private static Cluster cluster;
   private static String namespace;
   private static InProcessOperator operator;
 
@@ -35,6 +37,7 @@ class BalanceReportE2ETest {
     KubeApi api = KubeApi.get();
     k8s = api.client();
     namespace = api.newNamespace("ledgers");
+    cluster = new Cluster(k8s, namespace);
     // The test ledger is plain http on 127.0.0.1: allow-listed, so that it may receive a token.
     operator =
         InProcessOperator.start(
@@ -200,22 +203,15 @@ class BalanceReportE2ETest {
   }
 
   private static BalanceReport apply(String yaml) {
-    BalanceReport report =
-        Serialization.unmarshal(
-            "apiVersion: buildserver.dev/v1alpha1\nkind: BalanceReport\n" + yaml,
-            BalanceReport.class);
-    report.getMetadata().setNamespace(namespace);
-    return k8s.resource(report).create();
+    return cluster.create(BalanceReport.class, yaml);
   }
 
   private static String reason(BalanceReport report) {
-    return Resources.condition(report, "Ready").map(Condition::getReason).orElse(null);
+    return Cluster.reason(report, "Ready");
   }
 
   private static BalanceReport awaitReason(BalanceReport report, String reason) {
-    return await()
-        .atMost(KubeApi.WAIT)
-        .until(() -> k8s.resource(report).get(), r -> reason.equals(reason(r)));
+    return cluster.awaitReady(report, reason);
   }
 
   private static Condition awaitCondition(BalanceReport report, String reason) {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.buildserver.asset.AssetContent;
 import dev.buildserver.asset.UrlSource;
-import dev.buildserver.common.AwsClients;
-import dev.buildserver.common.AwsSettings;
-import dev.buildserver.common.Problem;
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
+import dev.buildserver.status.Problem;
 import dev.buildserver.testing.LoopbackOutbound;
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;

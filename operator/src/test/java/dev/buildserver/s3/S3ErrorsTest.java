@@ -2,7 +2,7 @@ package dev.buildserver.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.buildserver.common.Problem;
+import dev.buildserver.status.Problem;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.model.S3Exception;

@@ -1,6 +1,6 @@
 package dev.buildserver.testing;
 
-import dev.buildserver.common.AwsClients;
+import dev.buildserver.aws.AwsClients;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /** What the examples expect in EC2, as hack/local-stack.sh creates it for `make run`. */

@@ -1,6 +1,6 @@
 package dev.buildserver.testing;
 
-import dev.buildserver.common.AwsClients;
+import dev.buildserver.aws.AwsClients;
 import dev.buildserver.runtime.OperatorRuntime;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;

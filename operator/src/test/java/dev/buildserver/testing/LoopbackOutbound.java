@@ -1,7 +1,7 @@
 package dev.buildserver.testing;
 
-import dev.buildserver.common.OutboundHttp;
-import dev.buildserver.common.OutboundSettings;
+import dev.buildserver.outbound.OutboundHttp;
+import dev.buildserver.outbound.OutboundSettings;
 import java.util.List;
 
 /**

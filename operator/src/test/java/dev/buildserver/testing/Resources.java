@@ -83,7 +83,7 @@ public final class Resources {
     if (resource == null || resource.getStatus() == null) {
       return Optional.empty();
     }
-    var status = (dev.buildserver.common.ResourceStatus) resource.getStatus();
+    var status = (dev.buildserver.status.ResourceStatus) resource.getStatus();
     return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 }

@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

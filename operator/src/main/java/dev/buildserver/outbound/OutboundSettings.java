@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.outbound;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.time.Duration;

@@ -1,5 +1,7 @@
-package dev.buildserver.common;
+package dev.buildserver.outbound;
 
+import dev.buildserver.common.Durations;
+import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
@@ -7,6 +9,7 @@ import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -249,7 +252,7 @@ public class OutboundHttp {
   }
 
   private static String describe(IOException e) {
-    if (e instanceof java.net.ConnectException) {
+    if (e instanceof ConnectException) {
       return "connection refused";
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

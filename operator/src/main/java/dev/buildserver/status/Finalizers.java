@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
 /** The finalizer every buildserver resource carries until its cleanup is done. */
 public final class Finalizers {

@@ -1,5 +1,7 @@
-package dev.buildserver.common;
+package dev.buildserver.aws;
 
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;

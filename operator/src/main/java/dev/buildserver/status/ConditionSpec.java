@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
 import java.util.List;
 

@@ -1,4 +1,7 @@
-package dev.buildserver.common;
+package dev.buildserver.outbound;
+
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 
 /** An outbound fetch that the rules refuse or that failed, with its reason. */
 public class OutboundRefused extends Exception {

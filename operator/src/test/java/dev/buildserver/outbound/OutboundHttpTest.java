@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

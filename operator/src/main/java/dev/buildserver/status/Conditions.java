@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;

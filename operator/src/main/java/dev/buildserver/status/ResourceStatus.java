@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;

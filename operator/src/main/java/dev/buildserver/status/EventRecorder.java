@@ -1,5 +1,6 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
+import dev.buildserver.common.InstanceIdentity;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;

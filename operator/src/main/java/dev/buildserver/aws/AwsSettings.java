@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.aws;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.net.URI;

@@ -1,10 +1,10 @@
-package dev.buildserver.common;
+package dev.buildserver.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Field;
-import java.util.Map;
+import dev.buildserver.status.Problem;
+import dev.buildserver.testing.SdkRegions;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -21,16 +21,8 @@ class AwsClientsRegionTest {
       assertThatThrownBy(() -> aws.s3(unknown))
           .isInstanceOf(Problem.class)
           .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("InvalidRegion"));
-      assertThat(sdkRegionCache()).doesNotContainKey(unknown);
+      assertThat(SdkRegions.cached()).doesNotContainKey(unknown);
       assertThat(aws.s3("eu-west-1")).isNotNull();
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, ?> sdkRegionCache() throws Exception {
-    Class<?> cache = Class.forName("software.amazon.awssdk.regions.Region$RegionCache");
-    Field values = cache.getDeclaredField("VALUES");
-    values.setAccessible(true);
-    return (Map<String, ?>) values.get(null);
   }
 }

@@ -1,4 +1,4 @@
-package dev.buildserver.common;
+package dev.buildserver.status;
 
 /**
  * Every reason a resource can fail to reach its desired state, as its condition (and Event) shows

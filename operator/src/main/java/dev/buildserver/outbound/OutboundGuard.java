@@ -1,12 +1,15 @@
-package dev.buildserver.common;
+package dev.buildserver.outbound;
 
+import dev.buildserver.status.Reason;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Decides whether a URL may be fetched: http or https only, host allowed by the allow/deny lists,
@@ -81,7 +84,7 @@ public class OutboundGuard {
       uri = URI.create(url.trim());
     } catch (IllegalArgumentException e) {
       String why =
-          e.getCause() instanceof java.net.URISyntaxException syntax
+          e.getCause() instanceof URISyntaxException syntax
               ? syntax.getReason() + " at index " + syntax.getIndex()
               : "malformed";
       throw new OutboundRefused(Reason.InvalidUrl, "the URL is not valid: " + why);
@@ -192,7 +195,7 @@ public class OutboundGuard {
               try {
                 return resolver.resolve(h).stream();
               } catch (UnknownHostException e) {
-                return java.util.stream.Stream.empty();
+                return Stream.empty();
               }
             })
         .toList();
