@@ -24,7 +24,7 @@ build: prereqs ## build operator/target/builder.jar (no tests)
 	$(MVN) $(MVN_FLAGS) -q package -DskipTests
 
 crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
-	$(MVN) $(MVN_FLAGS) -q process-classes
+	$(MVN) $(MVN_FLAGS) -q process-test-classes
 	rm -f crds/*.yml helm/buildserver/crds/*.yml
 	cp operator/target/classes/META-INF/fabric8/*.yml crds/
 	cp operator/target/classes/META-INF/fabric8/*.yml helm/buildserver/crds/

@@ -1,6 +1,8 @@
 package dev.buildserver;
 
 import dev.buildserver.cli.BuilderCommand;
+import dev.buildserver.status.Problem;
+import dev.buildserver.status.Setting;
 import io.micronaut.configuration.picocli.MicronautFactory;
 import io.micronaut.context.ApplicationContext;
 import java.io.PrintWriter;
@@ -55,7 +57,7 @@ public final class Main {
   }
 
   private static String oneLine(Throwable e) {
-    String message = e.getMessage();
+    String message = e instanceof Problem p ? p.messageFor(Setting.Audience.CLI) : e.getMessage();
     if (message == null || message.isBlank()) {
       message = e.getClass().getSimpleName();
     }

@@ -6,6 +6,7 @@ import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.StoredObject;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -18,6 +19,7 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
+import io.micronaut.http.server.HttpServerConfiguration;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.InputStream;
@@ -31,9 +33,11 @@ import java.util.Optional;
 public class AssetController {
 
   private final ObjectStore store;
+  private final long maxRequestSize;
 
-  public AssetController(ObjectStore store) {
+  public AssetController(ObjectStore store, HttpServerConfiguration server) {
     this.store = store;
+    this.maxRequestSize = server.getMaxRequestSize();
   }
 
   /** Writes the request body to bucket/key; answers 201 with the put-asset JSON. */
@@ -47,6 +51,9 @@ public class AssetController {
       @Nullable @QueryValue String region,
       HttpRequest<?> request,
       @Body InputStream body) {
+    if (request.getContentLength() > maxRequestSize) {
+      throw new ContentLengthExceededException(maxRequestSize, request.getContentLength());
+    }
     AssetPlan.checkTarget(bucket, key);
     String type =
         contentType != null
@@ -100,6 +107,11 @@ public class AssetController {
   /** Every Problem becomes a JSON error with a status that says whose fault it is. */
   @Error(exception = Problem.class)
   public HttpResponse<Map<String, String>> problem(Problem problem) {
+    for (Throwable cause = problem.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof ContentLengthExceededException tooLong) {
+        return tooLarge(tooLong); // the body grew past the limit while it was streamed
+      }
+    }
     HttpStatus status =
         switch (problem.kind()) {
           case BucketNotFound, NotFound, SourceNotFound -> HttpStatus.NOT_FOUND;
@@ -110,6 +122,7 @@ public class AssetController {
           default -> HttpStatus.BAD_REQUEST;
         };
     return HttpResponse.<Map<String, String>>status(status)
-        .body(Map.of("error", problem.getMessage(), "reason", problem.reason()));
+        .body(
+            Map.of("error", problem.messageFor(Setting.Audience.HTTP), "reason", problem.reason()));
   }
 }

@@ -5,6 +5,7 @@ import dev.buildserver.outbound.OutboundRefused;
 import dev.buildserver.s3.ObjectContent;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public class UrlSource {
     try {
       response = http.get(url, Map.of());
     } catch (OutboundHttp.HttpStatusException e) {
-      throw new Problem(e.kind(), e.getMessage() + ": check spec.source.url", e.isTransient());
+      throw new Problem(
+          e.kind(), e.getMessage() + ": check " + Setting.SOURCE_URL.mention(), e.isTransient());
     } catch (OutboundRefused e) {
       throw e.toProblem(e.getMessage());
     }

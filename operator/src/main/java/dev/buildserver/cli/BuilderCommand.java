@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       GetAssetCommand.class,
       ListAssetsCommand.class,
       BalanceCommand.class,
-      Ec2TestCommand.class
+      Ec2TestCommand.class,
+      CompletionCommand.class
     })
 public class BuilderCommand {}

@@ -9,6 +9,7 @@ import dev.buildserver.ec2.Ec2TestRunner;
 import dev.buildserver.ec2.LaunchSpec;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
+import dev.buildserver.status.Setting;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Clock;
@@ -118,7 +119,8 @@ public class Ec2TestCommand implements Callable<Integer> {
         progress = step(spec, run, started, status);
       }
     } catch (Problem problem) {
-      throw new CliException(problem.getMessage() + cleanUp(spec, run, status), 1);
+      throw new CliException(
+          problem.messageFor(Setting.Audience.CLI) + cleanUp(spec, run, status), 1);
     } catch (RuntimeException | InterruptedException e) {
       cleanUp(spec, run, status); // whatever went wrong, the instance does not outlive the command
       throw e;
@@ -167,7 +169,7 @@ public class Ec2TestCommand implements Callable<Integer> {
       return "; terminating "
           + id
           + " failed too ("
-          + again.getMessage()
+          + again.messageFor(Setting.Audience.CLI)
           + "): terminate it by hand";
     }
   }

@@ -3,6 +3,7 @@ package dev.buildserver.s3;
 import dev.buildserver.aws.AwsClients;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -31,7 +32,8 @@ final class Buckets {
                 + write.bucket()
                 + " does not exist in "
                 + region(write.region())
-                + ": create it, or set spec.createBucket: true",
+                + ": create it, or set "
+                + Setting.CREATE_BUCKET.mention(),
             false,
             e);
       }

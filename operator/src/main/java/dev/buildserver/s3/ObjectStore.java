@@ -3,6 +3,7 @@ package dev.buildserver.s3;
 import dev.buildserver.aws.AwsClients;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -225,7 +226,9 @@ public class ObjectStore implements AutoCloseable {
       // Neither digest is printed: the content may be a Secret's.
       throw new Problem(
           Reason.ChecksumMismatch,
-          "the content's sha256 does not match spec.sha256 (--sha256): nothing was uploaded;"
+          "the content's sha256 does not match "
+              + Setting.SHA256.mention()
+              + ": nothing was uploaded;"
               + " fix the source or the expected digest",
           false);
     }

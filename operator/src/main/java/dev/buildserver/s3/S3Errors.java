@@ -2,6 +2,7 @@ package dev.buildserver.s3;
 
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import java.util.Locale;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -27,7 +28,9 @@ public final class S3Errors {
           location
               + " is in region "
               + bucketRegion.get()
-              + ": set the region (spec.region, --region) to "
+              + ": set "
+              + Setting.REGION.mention()
+              + " to "
               + bucketRegion.get(),
           false,
           e);

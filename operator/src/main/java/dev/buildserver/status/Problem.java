@@ -6,7 +6,7 @@ import java.util.Optional;
  * Why a resource could not reach its desired state: a {@link Reason} and a message that says what
  * to change. Two kinds: user-fixable problems wait for the user to change something; transient ones
  * ({@code retryable}: throttling, outages, a permission being granted) are retried with backoff.
- * {@link FailureConditions} turns either into a condition and an Event.
+ * {@link StatusRecorder} turns either into a condition and an Event.
  */
 public class Problem extends RuntimeException {
 
@@ -23,6 +23,17 @@ public class Problem extends RuntimeException {
     super(message, cause);
     this.reason = reason;
     this.retryable = retryable;
+  }
+
+  /** The message as the operator shows it: settings are named by their spec fields. */
+  @Override
+  public String getMessage() {
+    return messageFor(Setting.Audience.OPERATOR);
+  }
+
+  /** The message with the settings it mentions named for this audience (flags for the CLI). */
+  public String messageFor(Setting.Audience audience) {
+    return Setting.render(super.getMessage(), audience);
   }
 
   /** A problem the user fixes by changing the spec or what it points at. */

@@ -13,6 +13,7 @@ import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,6 +127,8 @@ class AssetEntryPointsE2ETest {
     assertThat(list.exitCode()).as(list.stderr()).isZero();
     assertThat(JSON.readTree(list.stdout()).findValuesAsText("key"))
         .containsExactly("releases/app.tar.gz", "stdin.txt");
+    assertThat(JSON.readTree(list.stdout()).findValuesAsText("lastModified"))
+        .allSatisfy(time -> assertThat(Instant.parse(time)).isBeforeOrEqualTo(Instant.now()));
   }
 
   @Test
@@ -140,6 +144,8 @@ class AssetEntryPointsE2ETest {
             "a",
             "--stdin");
     assertOneLineError(missingBucket, 1, "bucket no-such-bucket-here does not exist");
+    // The CLI names its own flag, not the BuildAsset field the operator would name.
+    assertThat(missingBucket.stderr()).contains("or set --create-bucket").doesNotContain("spec.");
 
     var badName =
         BuilderProcess.run(
@@ -211,7 +217,10 @@ class AssetEntryPointsE2ETest {
             "hi",
             InProcessOperator.API_TOKEN);
     assertThat(noBucket.statusCode()).isEqualTo(404);
-    assertThat(JSON.readTree(noBucket.body()).get("error").asText()).contains("does not exist");
+    assertThat(JSON.readTree(noBucket.body()).get("error").asText())
+        .contains("does not exist")
+        .contains("or set createBucket=true")
+        .doesNotContain("spec.");
 
     var list =
         HTTP.send(
@@ -221,6 +230,62 @@ class AssetEntryPointsE2ETest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(list.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(list.body()).findValuesAsText("key")).containsExactly("a.txt");
+    assertThat(Instant.parse(JSON.readTree(list.body()).findValue("lastModified").asText()))
+        .isBeforeOrEqualTo(Instant.now());
+  }
+
+  @Test
+  void everyErrorUnderBuildserverIsJsonWithErrorAndReason() throws Exception {
+    String token = InProcessOperator.API_TOKEN;
+    assertJsonError(send("GET", "/buildserver/put-asset", token), 405, "MethodNotAllowed");
+    assertJsonError(send("GET", "/buildserver/no-such-thing", token), 404, "NotFound");
+    assertJsonError(send("GET", "/buildserver/assets?bucket=b-b-b", null), 401, "Unauthorized");
+    assertJsonError(
+        send("GET", "/buildserver/assets?bucket=b-b-b&limit=many", token), 400, "BadRequest");
+    assertJsonError(send("GET", "/buildserver/assets?limit=5", token), 400, "InvalidBucketName");
+    assertJsonError(oversizedPost(token), 413, "TooLarge");
+  }
+
+  private record Answer(int status, String body) {}
+
+  private static Answer send(String method, String path, String token) throws Exception {
+    var request =
+        HttpRequest.newBuilder(operator.url().resolve(path))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> response =
+        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(response.statusCode(), response.body());
+  }
+
+  /** A POST that announces more than max-request-size (5 GiB) and sends none of it. */
+  private static Answer oversizedPost(String token) throws Exception {
+    URI url = operator.url();
+    try (var socket = new Socket(url.getHost(), url.getPort())) {
+      socket.setSoTimeout(10_000);
+      String head =
+          "POST /buildserver/put-asset?bucket=b-b-b&key=k HTTP/1.1\r\n"
+              + "Host: 127.0.0.1\r\nAuthorization: Bearer "
+              + token
+              + "\r\nContent-Type: application/octet-stream\r\n"
+              + "Content-Length: 6000000000\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int status = Integer.parseInt(answer.substring(9, 12));
+      String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+      return new Answer(status, body);
+    }
+  }
+
+  private static void assertJsonError(Answer answer, int status, String reason) throws IOException {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+    JsonNode body = JSON.readTree(answer.body());
+    assertThat(body.path("reason").asText()).as(answer.body()).isEqualTo(reason);
+    assertThat(body.path("error").asText()).as(answer.body()).isNotBlank();
+    assertThat(body.has("_links")).as(answer.body()).isFalse();
   }
 
   @Test

@@ -3,9 +3,15 @@ package dev.buildserver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.buildserver.Main;
+import dev.buildserver.testing.RepoFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,5 +48,59 @@ class MainTest {
     assertThat(Main.run("no-such-command")).isEqualTo(2);
     String stderr = err.toString(StandardCharsets.UTF_8).strip();
     assertThat(stderr).startsWith("builder: ").contains("no-such-command").doesNotContain("\n");
+  }
+
+  @Test
+  void versionNamesTheBuildAndTheCommitItWasBuiltFrom() throws Exception {
+    assertThat(Main.run("--version")).isZero();
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines.get(0)).matches("builder \\d+\\.\\d+\\.\\d+.*");
+    assertThat(lines.get(1)).startsWith("commit ");
+    String commit = lines.get(1).substring("commit ".length()).replace("-dirty", "");
+    assertThat(commit).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(git("rev-parse", "HEAD")).startsWith(commit);
+  }
+
+  @Test
+  void bashCompletionCompletesSubcommandsAndFlags() throws Exception {
+    assertThat(Main.run("completion", "bash")).isZero();
+    Path script = Files.createTempFile("builder-completion", ".bash");
+    Files.writeString(script, out.toString(StandardCharsets.UTF_8));
+    assertThat(complete(script, "builder put")).contains("put-asset");
+    assertThat(complete(script, "builder put-asset --create")).contains("--create-bucket");
+    assertThat(complete(script, "builder completion ")).contains("bash", "zsh");
+  }
+
+  @Test
+  void zshCompletionLoadsTheScriptThroughBashcompinit() {
+    assertThat(Main.run("completion", "zsh")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .startsWith("autoload -U +X compinit && compinit")
+        .contains("bashcompinit")
+        .contains("complete -F");
+  }
+
+  /** What bash completes for the words typed so far, with the generated script sourced. */
+  private static String complete(Path script, String typed) throws Exception {
+    String words = typed.endsWith(" ") ? typed + "''" : typed;
+    String program =
+        "source '%s'; COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE='%s';"
+                .formatted(script, words, typed)
+            + " COMP_POINT=${#COMP_LINE}; _complete_builder; printf '%s\\n' \"${COMPREPLY[@]}\"";
+    return run("bash", "-c", program);
+  }
+
+  private static String git(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git", "-C", RepoFiles.repo().toString()));
+    command.addAll(List.of(args));
+    return run(command.toArray(String[]::new)).strip();
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(process.waitFor(20, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
   }
 }

@@ -45,7 +45,26 @@ class ApiValidationE2ETest {
   }
 
   @Test
+  void kubectlGetShowsTheContractsColumnsEndingInAge() throws IOException {
+    String columns = KubeApi.get().newNamespace("columns");
+    createExamples(columns);
+    assertThat(header("buildassets", columns)).isEqualTo("NAME BUCKET KEY SIZE READY AGE");
+    assertThat(header("ec2testruns", columns)).isEqualTo("NAME PHASE INSTANCE TYPE REGION AGE");
+    assertThat(header("balancereports", columns))
+        .isEqualTo("NAME TOTAL TRANSACTIONS LAST SYNC READY AGE");
+  }
+
+  private static String header(String plural, String inNamespace) {
+    String table = KubeApi.get().kubectl("get", plural, "-n", inNamespace);
+    return table.lines().findFirst().orElse("").strip().replaceAll(" {2,}", " ");
+  }
+
+  @Test
   void acceptsEveryExample() throws IOException {
+    createExamples(namespace);
+  }
+
+  private static void createExamples(String inNamespace) throws IOException {
     List<Path> examples;
     try (Stream<Path> files = Files.list(RepoFiles.examples())) {
       examples = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
@@ -53,7 +72,7 @@ class ApiValidationE2ETest {
     assertThat(examples).hasSizeGreaterThanOrEqualTo(3);
     for (Path example : examples) {
       for (HasMetadata item : client.load(Files.newInputStream(example)).items()) {
-        item.getMetadata().setNamespace(namespace);
+        item.getMetadata().setNamespace(inNamespace);
         HasMetadata created = client.resource(item).create();
         assertThat(created.getMetadata().getUid()).as(example.toString()).isNotBlank();
       }

@@ -96,6 +96,14 @@ class OperatorProcessE2ETest {
   }
 
   @Test
+  @Order(1)
+  void startsWithOneKubernetesHttpClientChosenOnPurpose() {
+    // With both the JDK and the Vert.x factories on the class path, fabric8 warns at every start
+    // that it picked one at random; the jar now carries the JDK one only.
+    assertThat(operator.log()).contains("Operator started").doesNotContain("chosen randomly");
+  }
+
+  @Test
   @Order(2)
   void reconcilesEveryExampleWithFinalizerObservedGenerationAndAnEvent() {
     var examples = RepoFiles.examples();

@@ -9,9 +9,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,11 +32,13 @@ public final class KubeApi {
   private final KubeAPIServer server;
   private final KubernetesClient client;
   private final Path kubeconfig;
+  private final Path binaries;
 
-  private KubeApi(KubeAPIServer server, KubernetesClient client, Path kubeconfig) {
+  private KubeApi(KubeAPIServer server, KubernetesClient client, Path kubeconfig, Path binaries) {
     this.server = server;
     this.client = client;
     this.kubeconfig = kubeconfig;
+    this.binaries = binaries;
   }
 
   public static synchronized KubeApi get() {
@@ -53,6 +57,31 @@ public final class KubeApi {
   /** A kubeconfig file for the API server, for processes and clients of their own. */
   public Path kubeconfig() {
     return kubeconfig;
+  }
+
+  /** Runs the kubectl built beside the API server against it; its stdout, or a failure. */
+  public String kubectl(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(binaries.resolve("kubectl").toString());
+    command.add("--kubeconfig=" + kubeconfig);
+    command.addAll(List.of(args));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException("kubectl did not answer in 30 s: " + command);
+      }
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        throw new IllegalStateException("kubectl failed: " + command + "\n" + output);
+      }
+      return output;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Creates a fresh namespace for one test. */
@@ -92,7 +121,7 @@ public final class KubeApi {
       Files.writeString(kubeconfig, yaml);
       kubeconfig.toFile().deleteOnExit();
       installCrds(client);
-      return new KubeApi(server, client, kubeconfig);
+      return new KubeApi(server, client, kubeconfig, binaries);
     } catch (IOException | RuntimeException e) {
       server.stop(); // never leave an API server behind a failed start
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
