@@ -12,6 +12,7 @@ import dev.buildserver.status.Progress;
 import dev.buildserver.status.Setting;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +92,12 @@ public class Ec2TestCommand implements Callable<Integer> {
       description = "table or json (default table).")
   String output;
 
+  @Option(
+      names = "--junit",
+      paramLabel = "FILE",
+      description = "Also write the checks as JUnit XML to FILE, for CI servers.")
+  Path junit;
+
   @Inject Ec2TestRunner runner;
   @Inject ObjectMapper json;
   @Inject Clock clock;
@@ -112,6 +119,7 @@ public class Ec2TestCommand implements Callable<Integer> {
     Ec2TestRunStatus status = new Ec2TestRunStatus();
     Instant started = clock.instant();
     Thread interrupted = terminateOnInterrupt(spec, run, status);
+    String error = null;
     try {
       Progress progress = step(spec, run, started, status);
       while (!progress.isDone()) {
@@ -119,13 +127,16 @@ public class Ec2TestCommand implements Callable<Integer> {
         progress = step(spec, run, started, status);
       }
     } catch (Problem problem) {
-      throw new CliException(
-          problem.messageFor(Setting.Audience.CLI) + cleanUp(spec, run, status), 1);
+      error = problem.messageFor(Setting.Audience.CLI) + cleanUp(spec, run, status);
+      throw new CliException(error, 1);
     } catch (RuntimeException | InterruptedException e) {
-      cleanUp(spec, run, status); // whatever went wrong, the instance does not outlive the command
-      throw e;
+      error = "stopped by " + e.getClass().getSimpleName() + cleanUp(spec, run, status);
+      throw e; // whatever went wrong, the instance does not outlive the command
     } finally {
       Runtime.getRuntime().removeShutdownHook(interrupted);
+      if (junit != null) {
+        JUnitReport.write(junit, spec.region(), status, started, clock.instant(), error);
+      }
     }
     print(status);
     return status.getPhase() == Ec2TestRunStatus.Phase.Succeeded ? 0 : 1;
