@@ -5,7 +5,7 @@ MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test test-unit lint fmt run demo bench image chart clean
+.PHONY: help prereqs tools build crds test test-unit lint fmt run stack demo bench image chart clean
 IMAGE ?= ghcr.io/buildserver-dev/builder:0.1.0
 IMAGE_BASE ?= eclipse-temurin:17-jre
 JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
@@ -45,6 +45,9 @@ fmt: prereqs ## format the Java sources
 
 run: tools build ## run the operator: on the cluster in your kubeconfig, else on a local control plane + moto
 	@hack/local-stack.sh run
+
+stack: tools ## the local control plane, moto and the sample ledger without the operator; writes .local/env
+	@hack/local-stack.sh stack
 
 demo: tools build ## start the local stack, apply every example, show the results, stop
 	@hack/local-stack.sh demo

@@ -4,8 +4,10 @@
 #   hack/local-stack.sh run    operator in the foreground: against the cluster of your kubeconfig when
 #                              one answers, else against a local control plane + moto started here
 #   hack/local-stack.sh demo   local stack, apply every example, wait, print the tables, stop
+#   hack/local-stack.sh stack  local control plane, moto and the sample ledger without the operator;
+#                              writes .local/env (export lines) for an operator run from an IDE
 #
-# Everything listens on 127.0.0.1; state lives in .local/ and is wiped at each start.
+# Everything listens on 127.0.0.1; state lives in .local/ (STACK_DIR) and is wiped at each start.
 # Ports: APISERVER_PORT (6443), ETCD_PORT (2379, peer +1), MOTO_PORT (5000), LEDGER_PORT (8089),
 # OPERATOR_PORT (8080). Set LOCAL=1 to use the local control plane even when a cluster answers.
 set -euo pipefail
@@ -14,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 MODE="${1:-run}"
 ROOT="$PWD"
-STATE="$ROOT/.local"
+STATE="$(realpath -m "${STACK_DIR:-$ROOT/.local}")"
 BIN="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${K8S_VERSION}-linux-amd64"
 KUBECTL="$BIN/kubectl"
 APISERVER_PORT="${APISERVER_PORT:-6443}"
@@ -172,13 +174,53 @@ start_operator() {
 }
 
 local_stack() {
+  infrastructure
+  start_operator
+}
+
+infrastructure() { # everything but the operator
   rm -rf "$STATE"
   mkdir -p "$STATE/bin"
   ln -sf "$KUBECTL" "$STATE/bin/kubectl"
   start_control_plane
   install_crds
   start_emulators
-  start_operator
+}
+
+write_env() { # the environment an operator (or the CLI) needs to use this stack
+  cat >"$STATE/env.tmp" <<ENV
+export KUBECONFIG=$STATE/kubeconfig
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+export BUILDSERVER_OUTBOUND_ALLOW_HOSTS=127.0.0.1,localhost
+export MICRONAUT_SERVER_HOST=127.0.0.1
+export PATH=$STATE/bin:\$PATH
+ENV
+  mv "$STATE/env.tmp" "$STATE/env" # whole or not at all: a watcher never reads half a file
+}
+
+stack() {
+  infrastructure
+  write_env
+  cat <<TXT
+
+The local stack is up without the operator (logs: $STATE/*.log). Its environment is in
+$STATE/env: load it in a shell with
+
+  source $STATE/env
+
+then run the operator from your IDE or debugger with those variables (main class
+dev.buildserver.Main, program argument: operator), or from a shell:
+
+  bin/builder operator
+  kubectl apply -f examples/put-asset.yaml && kubectl get buildassets
+
+Stop with Ctrl-C.
+TXT
+  wait -n "${PIDS[@]}" || true
+  die "a process of the stack exited; see $STATE/*.log"
 }
 
 print_next_steps() {
@@ -251,5 +293,6 @@ demo() {
 case "$MODE" in
   run) run ;;
   demo) demo ;;
-  *) die "usage: hack/local-stack.sh run|demo" ;;
+  stack) stack ;;
+  *) die "usage: hack/local-stack.sh run|demo|stack" ;;
 esac
