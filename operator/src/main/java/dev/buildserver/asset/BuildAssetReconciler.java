@@ -12,6 +12,7 @@ import dev.buildserver.s3.StoredObject;
 import dev.buildserver.status.ConditionSpec;
 import dev.buildserver.status.EventRecorder;
 import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.MainConditions;
 import dev.buildserver.status.Pause;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
@@ -47,7 +48,8 @@ import java.util.stream.Collectors;
  */
 @Singleton
 @ControllerConfiguration(name = "buildasset", finalizerName = Finalizers.NAME)
-public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<BuildAsset> {
+public class BuildAssetReconciler
+    implements Reconciler<BuildAsset>, Cleaner<BuildAsset>, MainConditions {
 
   static final String CONFIG_MAPS = "configmaps";
   static final String SECRETS = "secrets";
@@ -302,5 +304,10 @@ public class BuildAssetReconciler implements Reconciler<BuildAsset>, Cleaner<Bui
             + s.getSize()
             + " bytes"
             + (s.getSha256() == null ? "" : " with sha256 " + s.getSha256()));
+  }
+
+  @Override
+  public List<String> mainConditions() {
+    return List.of(ConditionSpec.READY);
   }
 }

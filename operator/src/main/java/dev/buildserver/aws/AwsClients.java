@@ -19,6 +19,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -43,16 +44,24 @@ public class AwsClients implements AutoCloseable {
   private final Map<String, Ec2Client> ec2 = new ConcurrentHashMap<>();
 
   private final List<ExecutionInterceptor> interceptors;
+  private final List<MetricPublisher> publishers;
 
   public AwsClients(AwsSettings settings) {
-    this(settings, List.of());
+    this(settings, List.of(), List.of());
   }
 
-  /** With SDK interceptors (beans of that type: none in production; tests inject faults). */
+  /**
+   * With SDK interceptors (beans of that type: none in production; tests inject faults) and metric
+   * publishers (AwsCallMetrics, which feeds /prometheus).
+   */
   @Inject
-  public AwsClients(AwsSettings settings, List<ExecutionInterceptor> interceptors) {
+  public AwsClients(
+      AwsSettings settings,
+      List<ExecutionInterceptor> interceptors,
+      List<MetricPublisher> publishers) {
     this.settings = settings;
     this.interceptors = List.copyOf(interceptors);
+    this.publishers = List.copyOf(publishers);
   }
 
   /** The region used when a resource names none. */
@@ -108,6 +117,7 @@ public class AwsClients implements AutoCloseable {
             ClientOverrideConfiguration.builder()
                 .retryStrategy(RetryMode.STANDARD)
                 .executionInterceptors(interceptors)
+                .metricPublishers(publishers)
                 .build());
     settings.getEndpoint().ifPresent(builder::endpointOverride);
     return builder;

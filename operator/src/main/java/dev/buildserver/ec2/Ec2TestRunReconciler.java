@@ -1,8 +1,10 @@
 package dev.buildserver.ec2;
 
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.status.ConditionSpec;
 import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.MainConditions;
 import dev.buildserver.status.Pause;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 @Singleton
 @ControllerConfiguration(name = "ec2testrun", finalizerName = Finalizers.NAME)
-public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2TestRun> {
+public class Ec2TestRunReconciler
+    implements Reconciler<Ec2TestRun>, Cleaner<Ec2TestRun>, MainConditions {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ec2TestRunReconciler.class);
   private static final Duration LOOKUP_RETRY = Duration.ofSeconds(2);
@@ -45,6 +48,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
   private final Clock clock;
   private final LaunchSlots slots;
   private final Duration lookupWindow;
+  private final BuildserverMetrics metrics;
   private final Map<String, Instant> cleanupStarted = new ConcurrentHashMap<>();
 
   public Ec2TestRunReconciler(
@@ -52,7 +56,9 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       InstanceLauncher launcher,
       StatusRecorder status,
       Clock clock,
-      Ec2Settings settings) {
+      Ec2Settings settings,
+      BuildserverMetrics metrics) {
+    this.metrics = metrics;
     this.runner = runner;
     this.launcher = launcher;
     this.status = status;
@@ -91,6 +97,7 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
       var control = status.record(run, next, RunConditions.of(next), context);
       return ttl.map(control::rescheduleAfter).orElse(control);
     }
+    Long runningAfter = next.getTimeToRunningSeconds();
     Progress progress =
         runner.step(
             run.getSpec(),
@@ -100,7 +107,11 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
             now,
             (region, uid) ->
                 slots.tryAcquire(region, uid, context.getPrimaryCache().list().toList(), now));
+    if (runningAfter == null && next.getTimeToRunningSeconds() != null) {
+      metrics.timeToRunning(Duration.ofSeconds(next.getTimeToRunningSeconds()));
+    }
     if (finished(next)) {
+      metrics.runFinished(next.getPhase() == Ec2TestRunStatus.Phase.Succeeded);
       slots.release(run.getMetadata().getUid());
       progress =
           ttlLeft(run, next, now)
@@ -192,5 +203,10 @@ public class Ec2TestRunReconciler implements Reconciler<Ec2TestRun>, Cleaner<Ec2
   private static LaunchSpec.RunIdentity identity(Ec2TestRun run) {
     var meta = run.getMetadata();
     return new LaunchSpec.RunIdentity(meta.getUid(), meta.getNamespace(), meta.getName());
+  }
+
+  @Override
+  public List<String> mainConditions() {
+    return List.of(RunConditions.COMPLETE, RunConditions.SUCCEEDED);
   }
 }

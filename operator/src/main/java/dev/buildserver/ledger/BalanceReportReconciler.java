@@ -7,6 +7,7 @@ import dev.buildserver.status.ConditionSpec;
 import dev.buildserver.status.Conditions;
 import dev.buildserver.status.EventRecorder;
 import dev.buildserver.status.Finalizers;
+import dev.buildserver.status.MainConditions;
 import dev.buildserver.status.Pause;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
@@ -36,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @Singleton
 @ControllerConfiguration(name = "balancereport", finalizerName = Finalizers.NAME)
-public class BalanceReportReconciler implements Reconciler<BalanceReport>, Cleaner<BalanceReport> {
+public class BalanceReportReconciler
+    implements Reconciler<BalanceReport>, Cleaner<BalanceReport>, MainConditions {
 
   /** Days kept in status; the full series goes to output.s3. */
   static final int STATUS_DAYS = 366;
@@ -231,5 +233,10 @@ public class BalanceReportReconciler implements Reconciler<BalanceReport>, Clean
             ? ""
             : "; the report shown is the last good one, from " + kept.getLastSyncTime();
     return ConditionSpec.notReady(problem.reason(), problem.getMessage() + stale);
+  }
+
+  @Override
+  public List<String> mainConditions() {
+    return List.of(ConditionSpec.READY);
   }
 }

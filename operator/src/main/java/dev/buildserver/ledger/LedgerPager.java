@@ -3,11 +3,14 @@ package dev.buildserver.ledger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.outbound.OutboundRefused;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import dev.buildserver.status.Setting;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @Singleton
 public class LedgerPager {
 
+  private final BuildserverMetrics metrics;
   private final OutboundHttp http;
   private final LedgerSettings settings;
   private final ExecutorService pages;
@@ -42,6 +46,12 @@ public class LedgerPager {
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   public LedgerPager(OutboundHttp http, LedgerSettings settings) {
+    this(http, settings, BuildserverMetrics.unregistered());
+  }
+
+  @Inject
+  public LedgerPager(OutboundHttp http, LedgerSettings settings, BuildserverMetrics metrics) {
+    this.metrics = metrics;
     this.http = http;
     this.settings = settings;
     AtomicInteger threads = new AtomicInteger();
@@ -232,7 +242,9 @@ public class LedgerPager {
     long backoff = settings.getRetryBackoff().toMillis();
     for (int attempt = 1; ; attempt++) {
       try {
-        return Optional.of(read(url, number, headers));
+        LedgerPage page = read(url, number, headers);
+        metrics.pageFetched();
+        return Optional.of(page);
       } catch (OutboundHttp.HttpStatusException e) {
         if (e.status() == 404) {
           return Optional.empty();
@@ -246,7 +258,7 @@ public class LedgerPager {
                   + number
                   + ": "
                   + e.getMessage()
-                  + (e.status() == 401 ? " (check ledger.authSecretRef)" : ""),
+                  + (e.status() == 401 ? " (check " + Setting.LEDGER_TOKEN.mention() + ")" : ""),
               false);
         }
         if (attempt >= settings.getAttempts()) {

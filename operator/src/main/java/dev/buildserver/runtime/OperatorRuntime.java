@@ -1,17 +1,23 @@
 package dev.buildserver.runtime;
 
 import dev.buildserver.common.InstanceIdentity;
+import dev.buildserver.metrics.ResourceGauges;
+import dev.buildserver.status.MainConditions;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RegisteredController;
 import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.Controller;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -117,19 +123,29 @@ public class OperatorRuntime {
     }
   }
 
-  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
-      Operator op, Reconciler<R> reconciler) {
+  private <R extends HasMetadata> void register(Operator op, Reconciler<R> reconciler) {
     List<String> namespaces = settings.getWatchNamespaces();
-    op.register(
-        reconciler,
-        o -> {
-          o.withReconciliationMaxInterval(settings.getResyncPeriod())
-              .withGenerationAware(false)
-              .withOnUpdateFilter(ReconcileTriggers.onUpdate());
-          if (!namespaces.isEmpty()) {
-            o.settingNamespaces(new HashSet<>(namespaces));
-          }
-        });
+    RegisteredController<R> registered =
+        op.register(
+            reconciler,
+            o -> {
+              o.withReconciliationMaxInterval(settings.getResyncPeriod())
+                  .withGenerationAware(false)
+                  .withOnUpdateFilter(ReconcileTriggers.onUpdate());
+              if (!namespaces.isEmpty()) {
+                o.settingNamespaces(new HashSet<>(namespaces));
+              }
+            });
+    // buildserver_resources counts from the controller's own informer cache: what it reconciles.
+    if (reconciler instanceof MainConditions main
+        && registered instanceof Controller<R> controller) {
+      ResourceGauges.register(
+          meterRegistry,
+          HasMetadata.getKind(controller.getConfiguration().getResourceClass()),
+          controller.getEventSourceManager().getControllerEventSource(),
+          main.mainConditions(),
+          Clock.systemUTC());
+    }
   }
 
   private LeaderElectionConfiguration leaderElection() {

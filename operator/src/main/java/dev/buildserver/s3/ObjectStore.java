@@ -1,6 +1,7 @@
 package dev.buildserver.s3;
 
 import dev.buildserver.aws.AwsClients;
+import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
@@ -41,14 +42,16 @@ public class ObjectStore implements AutoCloseable {
   private final Buckets buckets;
   private final MultipartUpload multipart;
   private final ServerSideCopy copies;
+  private final BuildserverMetrics metrics;
 
   public ObjectStore(AwsClients aws) {
-    this(aws, new UploadSettings());
+    this(aws, new UploadSettings(), BuildserverMetrics.unregistered());
   }
 
   @Inject
-  public ObjectStore(AwsClients aws, UploadSettings settings) {
+  public ObjectStore(AwsClients aws, UploadSettings settings, BuildserverMetrics metrics) {
     this.aws = aws;
+    this.metrics = metrics;
     // Each streamed upload holds up to (PARTS_IN_FLIGHT + 1) x PART_SIZE of memory.
     this.uploads = new Semaphore(settings.getConcurrentUploads(), true);
     this.buckets = new Buckets(aws);
@@ -64,7 +67,7 @@ public class ObjectStore implements AutoCloseable {
   /** Writes {@code content} as described by {@code write} and returns what S3 now holds. */
   public StoredObject put(ObjectWrite write, ObjectContent content) {
     if (content instanceof ObjectContent.Bytes bytes) {
-      return putBytes(write, bytes.data());
+      return counted(putBytes(write, bytes.data()));
     }
     if (content instanceof ObjectContent.S3Object object) {
       return copies.copy(write, object);
@@ -76,11 +79,17 @@ public class ObjectStore implements AutoCloseable {
             ? write.withContentType(opened.contentType().get())
             : write;
     try (InputStream in = opened.body()) {
-      return putStream(typed, in);
+      return counted(putStream(typed, in));
     } catch (IOException e) {
       throw new Problem(
           Reason.SourceUnreadable, "reading the content failed: " + e.getMessage(), false, e);
     }
+  }
+
+  /** Bytes sent to S3 (a server-side copy sends none). */
+  private StoredObject counted(StoredObject stored) {
+    metrics.uploaded(stored.size());
+    return stored;
   }
 
   /** The object at bucket/key (optionally one version), or empty when there is none. */

@@ -14,7 +14,8 @@ public enum Setting {
   CREATE_BUCKET("spec.createBucket: true", "--create-bucket", "createBucket=true"),
   SHA256("spec.sha256", "--sha256", "sha256"),
   REGION("spec.region", "--region", "region"),
-  SOURCE_URL("spec.source.url", "--url", "the URL");
+  SOURCE_URL("spec.source.url", "--url", "the URL"),
+  LEDGER_TOKEN("spec.ledger.authSecretRef", "BUILDER_LEDGER_TOKEN", "the ledger token");
 
   /** Who reads the message. */
   public enum Audience {

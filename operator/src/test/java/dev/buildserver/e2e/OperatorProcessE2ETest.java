@@ -15,12 +15,14 @@ import dev.buildserver.testing.Ec2Examples;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.LedgerServer;
 import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.PrometheusText;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +145,58 @@ class OperatorProcessE2ETest {
     HttpResponse<String> metrics = operator.get("/prometheus");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("operator_sdk_");
+  }
+
+  /**
+   * After the examples of test 2 (one asset, one EC2 run, one report over the 3-page sample ledger)
+   * and the paused asset of test 3, the domain metrics count exactly those calls.
+   */
+  @Test
+  @Order(4)
+  void countsAwsCallsRunsBytesPagesAndResourcesByCondition() {
+    PrometheusText metrics = new PrometheusText(operator.get("/prometheus").body());
+    assertThat(
+            metrics.sum(
+                "buildserver_aws_requests_total",
+                Map.of("service", "EC2", "operation", "RunInstances", "outcome", "success")))
+        .isEqualTo(1);
+    assertThat(
+            metrics.sum(
+                "buildserver_aws_request_seconds_count",
+                Map.of("service", "EC2", "operation", "TerminateInstances")))
+        .isEqualTo(1);
+    assertThat(
+            metrics.sum(
+                "buildserver_aws_requests_total",
+                Map.of("service", "S3", "operation", "PutObject", "outcome", "success")))
+        .isEqualTo(1);
+    assertThat(metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "throttled")))
+        .isZero();
+    assertThat(metrics.sum("buildserver_ec2_test_runs_total", Map.of("result", "succeeded")))
+        .isEqualTo(1);
+    assertThat(metrics.sum("buildserver_ec2_test_runs_total", Map.of("result", "failed"))).isZero();
+    assertThat(metrics.sum("buildserver_ec2_time_to_running_seconds_count")).isEqualTo(1);
+    BuildAsset example =
+        Resources.load(RepoFiles.examples().resolve("put-asset.yaml"), BuildAsset.class);
+    assertThat(metrics.sum("buildserver_asset_bytes_uploaded_total"))
+        .isEqualTo(example.getSpec().source().inline().getBytes(StandardCharsets.UTF_8).length);
+    assertThat(metrics.sum("buildserver_ledger_pages_fetched_total")).isEqualTo(3);
+    assertThat(
+            metrics.sum(
+                "buildserver_resources",
+                Map.of("kind", "BuildAsset", "condition", "Ready", "status", "True")))
+        .isEqualTo(1);
+    assertThat(
+            metrics.sum(
+                "buildserver_resources",
+                Map.of("kind", "BalanceReport", "condition", "Ready", "status", "True")))
+        .isEqualTo(1);
+    assertThat(
+            metrics.sum(
+                "buildserver_resources",
+                Map.of("kind", "Ec2TestRun", "condition", "Succeeded", "status", "True")))
+        .isEqualTo(1);
+    assertThat(metrics.sum("buildserver_resources", Map.of("status", "False"))).isZero();
   }
 
   @Test

@@ -19,6 +19,7 @@ import dev.buildserver.ledger.BalanceReportReconciler;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
+import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.OwnedObjects;
@@ -88,7 +89,8 @@ class ReconcilersOnMockServerTest {
                     new InstanceLauncher(aws),
                     recorder,
                     clock,
-                    new Ec2Settings()),
+                    new Ec2Settings(),
+                    BuildserverMetrics.unregistered()),
                 new BalanceReportReconciler(
                     new BalanceService(new LedgerPager(http, ledgerSettings)),
                     owned,

@@ -101,7 +101,7 @@ public final class MotoServer {
    * moto accepts any credentials, but the SDK's default chain needs some: dummy ones are handed to
    * the code under test through the SDK's system properties, unless the environment has its own.
    */
-  private static void useDummyCredentials() {
+  public static void useDummyCredentials() {
     if (System.getenv("AWS_ACCESS_KEY_ID") == null) {
       System.setProperty("aws.accessKeyId", "testing");
       System.setProperty("aws.secretAccessKey", "testing");

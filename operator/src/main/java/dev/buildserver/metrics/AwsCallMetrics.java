@@ -1,0 +1,85 @@
+package dev.buildserver.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.http.HttpMetric;
+import software.amazon.awssdk.metrics.MetricCollection;
+import software.amazon.awssdk.metrics.MetricPublisher;
+
+/**
+ * Every AWS SDK call as Prometheus series, fed by the SDK's own metric collection: {@code
+ * buildserver_aws_requests_total{service,operation,outcome}} counts each HTTP attempt (so retries
+ * show), with outcome success, throttled, server_error, client_error or io_error; {@code
+ * buildserver_aws_retries_total{service,operation}} counts retries; {@code
+ * buildserver_aws_request_seconds{service,operation}} times whole calls, retries included.
+ */
+@Singleton
+public class AwsCallMetrics implements MetricPublisher {
+
+  private final MeterRegistry registry;
+
+  public AwsCallMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void publish(MetricCollection call) {
+    String service = first(call.metricValues(CoreMetric.SERVICE_ID), "unknown");
+    String operation = first(call.metricValues(CoreMetric.OPERATION_NAME), "unknown");
+    for (MetricCollection attempt : call.children()) {
+      if ("ApiCallAttempt".equals(attempt.name())) {
+        Counter.builder("buildserver.aws.requests")
+            .description("AWS API requests (HTTP attempts, retries included) by outcome")
+            .tags("service", service, "operation", operation, "outcome", outcome(attempt))
+            .register(registry)
+            .increment();
+      }
+    }
+    int retries = first(call.metricValues(CoreMetric.RETRY_COUNT), 0);
+    if (retries > 0) {
+      Counter.builder("buildserver.aws.retries")
+          .description("AWS API calls retried, by the SDK's retry strategy")
+          .tags("service", service, "operation", operation)
+          .register(registry)
+          .increment(retries);
+    }
+    Duration duration = first(call.metricValues(CoreMetric.API_CALL_DURATION), null);
+    if (duration != null) {
+      Timer.builder("buildserver.aws.request")
+          .description("AWS API calls, from the first attempt to the last")
+          .tags("service", service, "operation", operation)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(5))
+          .maximumExpectedValue(Duration.ofMinutes(2))
+          .register(registry)
+          .record(duration);
+    }
+  }
+
+  /** What became of one HTTP attempt. */
+  static String outcome(MetricCollection attempt) {
+    String error = first(attempt.metricValues(CoreMetric.ERROR_TYPE), null);
+    int status = first(attempt.metricValues(HttpMetric.HTTP_STATUS_CODE), 0);
+    if (error == null) {
+      return status >= 400 ? (status >= 500 ? "server_error" : "client_error") : "success";
+    }
+    return switch (error) {
+      case "Throttling" -> "throttled";
+      case "ServerError" -> "server_error";
+      case "ConfiguredTimeout", "IO" -> "io_error";
+      default -> status >= 500 ? "server_error" : "client_error";
+    };
+  }
+
+  private static <T> T first(List<T> values, T otherwise) {
+    return values.isEmpty() ? otherwise : values.get(0);
+  }
+
+  @Override
+  public void close() {}
+}
