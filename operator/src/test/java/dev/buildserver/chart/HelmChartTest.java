@@ -2,9 +2,13 @@ package dev.buildserver.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import dev.buildserver.testing.RepoFiles;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -14,9 +18,14 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +154,157 @@ class HelmChartTest {
     assertThat(objects)
         .extracting(HasMetadata::getKind)
         .contains("ServiceMonitor", "NetworkPolicy", "Service");
+  }
+
+  /** The metrics the operator exposes on /prometheus (DESIGN.md §6), as Prometheus names. */
+  static final Set<String> BUILDSERVER_METRICS =
+      Set.of(
+          "buildserver_aws_requests_total",
+          "buildserver_aws_retries_total",
+          "buildserver_aws_request_seconds",
+          "buildserver_resources",
+          "buildserver_ec2_test_runs_total",
+          "buildserver_ec2_time_to_running_seconds",
+          "buildserver_asset_bytes_uploaded_total",
+          "buildserver_ledger_pages_fetched_total");
+
+  /** java-operator-sdk 5.2's MicrometerMetrics meters the dashboard and alerts use. */
+  static final Set<String> JOSDK_METRICS =
+      Set.of(
+          "operator_sdk_reconciliations_started_total",
+          "operator_sdk_reconciliations_success_total",
+          "operator_sdk_reconciliations_failed_total",
+          "operator_sdk_events_received_total",
+          "operator_sdk_controllers_execution_reconcile_seconds");
+
+  /** Micrometer's JVM and process meters the dashboard uses. */
+  static final Set<String> JVM_METRICS =
+      Set.of("jvm_memory_used_bytes", "jvm_memory_committed_bytes", "process_cpu_usage");
+
+  private static final Pattern METRIC =
+      Pattern.compile("\\b(?:buildserver|operator_sdk|jvm|process)_\\w+");
+
+  @Test
+  void noDashboardOrAlertsByDefault() {
+    List<HasMetadata> objects = render(t -> t);
+    assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("PrometheusRule");
+    assertThat(objects)
+        .filteredOn(o -> o instanceof ConfigMap)
+        .noneMatch(o -> o.getMetadata().getName().endsWith("-dashboard"))
+        .noneMatch(o -> o.getMetadata().getLabels().containsKey("grafana_dashboard"));
+  }
+
+  @Test
+  void rendersTheGrafanaDashboardConfigMap() throws Exception {
+    List<HasMetadata> objects =
+        render(
+            t ->
+                t.set("grafanaDashboard.enabled", true)
+                    .set("grafanaDashboard.namespace", "monitoring")
+                    .set("grafanaDashboard.annotations.grafana_folder", "Buildserver"));
+    ConfigMap map = one(objects, ConfigMap.class);
+    assertThat(map.getMetadata().getName()).isEqualTo("buildserver-dashboard");
+    assertThat(map.getMetadata().getNamespace()).isEqualTo("monitoring");
+    assertThat(map.getMetadata().getLabels())
+        .containsEntry("grafana_dashboard", "1")
+        .containsEntry("app.kubernetes.io/name", "buildserver");
+    assertThat(map.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Buildserver");
+    assertThat(map.getData()).containsOnlyKeys("buildserver.json");
+
+    JsonNode dashboard = new ObjectMapper().readTree(map.getData().get("buildserver.json"));
+    assertThat(dashboard.path("uid").asText()).isEqualTo("buildserver");
+    assertThat(dashboard.path("schemaVersion").asInt()).isGreaterThanOrEqualTo(39);
+    assertThat(dashboard.path("templating").path("list").findValuesAsText("name"))
+        .contains("datasource", "namespace", "job");
+    List<String> exprs = new ArrayList<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      JsonNode grid = panel.path("gridPos");
+      assertThat(grid.path("x").asInt() + grid.path("w").asInt())
+          .as("panel %s fits the 24-column grid", panel.path("title").asText())
+          .isLessThanOrEqualTo(24);
+      if (panel.path("type").asText().equals("row")) {
+        continue;
+      }
+      assertThat(panel.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+      assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
+      panel.path("targets").forEach(target -> exprs.add(target.path("expr").asText()));
+    }
+    String all = String.join("\n", exprs);
+    assertThat(BUILDSERVER_METRICS).allMatch(all::contains, "is queried by a panel");
+    assertThat(all)
+        .contains(
+            "operator_sdk_reconciliations_started_total",
+            "operator_sdk_reconciliations_failed_total");
+    assertThat(exprs).allSatisfy(HelmChartTest::assertValidExpr);
+  }
+
+  @Test
+  void rendersThePrometheusRuleAlerts() {
+    List<HasMetadata> objects =
+        render(
+            t ->
+                t.set("prometheusRule.enabled", true)
+                    .set("prometheusRule.labels.release", "kube-prometheus-stack"));
+    GenericKubernetesResource rule =
+        objects.stream()
+            .filter(o -> o.getKind().equals("PrometheusRule"))
+            .map(GenericKubernetesResource.class::cast)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no PrometheusRule"));
+    assertThat(rule.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(rule.getMetadata().getNamespace()).isEqualTo("buildserver-system");
+    assertThat(rule.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+
+    JsonNode spec = new ObjectMapper().valueToTree(rule.getAdditionalProperties().get("spec"));
+    List<JsonNode> alerts = new ArrayList<>();
+    spec.path("groups").forEach(group -> group.path("rules").forEach(alerts::add));
+    assertThat(alerts.stream().map(a -> a.path("alert").asText()).distinct())
+        .containsExactlyInAnyOrder(
+            "BuildserverAwsThrottlingSustained",
+            "BuildserverReconcileErrors",
+            "BuildserverResourceNotReady",
+            "BuildserverEc2TestRunFailures");
+    assertThat(alerts)
+        .allSatisfy(
+            alert -> {
+              String name = alert.path("alert").asText();
+              assertThat(alert.path("labels").path("severity").asText()).as(name).isNotBlank();
+              assertThat(alert.path("annotations").path("summary").asText()).as(name).isNotBlank();
+              assertThat(alert.path("annotations").path("description").asText())
+                  .as(name)
+                  .isNotBlank()
+                  .doesNotContain("<no value>");
+              assertValidExpr(alert.path("expr").asText());
+            });
+  }
+
+  /** Balanced brackets, and a metric the operator exposes and no other. */
+  private static void assertValidExpr(String expr) {
+    assertThat(expr).isNotBlank();
+    Set<String> names = new TreeSet<>();
+    Matcher m = METRIC.matcher(expr);
+    while (m.find()) {
+      names.add(m.group().replaceFirst("_(bucket|sum|count|max)$", ""));
+    }
+    assertThat(names).as(expr).isNotEmpty();
+    assertThat(names)
+        .as(expr)
+        .allMatch(
+            n ->
+                BUILDSERVER_METRICS.contains(n)
+                    || JOSDK_METRICS.contains(n)
+                    || JVM_METRICS.contains(n));
+    int depth = 0;
+    for (char c : expr.toCharArray()) {
+      depth +=
+          switch (c) {
+            case '(', '{', '[' -> 1;
+            case ')', '}', ']' -> -1;
+            default -> 0;
+          };
+      assertThat(depth).as("brackets of %s", expr).isNotNegative();
+    }
+    assertThat(depth).as("brackets of %s", expr).isZero();
   }
 
   static List<HasMetadata> render(UnaryOperator<TemplateCommand> values) {
