@@ -61,19 +61,26 @@ public class AwsCallMetrics implements MetricPublisher {
     }
   }
 
-  /** What became of one HTTP attempt. */
+  /**
+   * What became of one HTTP attempt. The SDK's error type says "ServerError" for any error a
+   * service answered, a 404 included, so the HTTP status decides between server and client.
+   */
   static String outcome(MetricCollection attempt) {
     String error = first(attempt.metricValues(CoreMetric.ERROR_TYPE), null);
     int status = first(attempt.metricValues(HttpMetric.HTTP_STATUS_CODE), 0);
-    if (error == null) {
-      return status >= 400 ? (status >= 500 ? "server_error" : "client_error") : "success";
+    if ("Throttling".equals(error)) {
+      return "throttled";
     }
-    return switch (error) {
-      case "Throttling" -> "throttled";
-      case "ServerError" -> "server_error";
-      case "ConfiguredTimeout", "IO" -> "io_error";
-      default -> status >= 500 ? "server_error" : "client_error";
-    };
+    if ("ConfiguredTimeout".equals(error) || "IO".equals(error)) {
+      return "io_error";
+    }
+    if (status >= 500) {
+      return "server_error";
+    }
+    if (status >= 400 || error != null) {
+      return "client_error";
+    }
+    return "success";
   }
 
   private static <T> T first(List<T> values, T otherwise) {

@@ -172,6 +172,9 @@ class OperatorProcessE2ETest {
         .isEqualTo(1);
     assertThat(metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "throttled")))
         .isZero();
+    // The HEAD that finds no object yet is a 404: a client error, not a server one.
+    assertThat(metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "server_error")))
+        .isZero();
     assertThat(metrics.sum("buildserver_ec2_test_runs_total", Map.of("result", "succeeded")))
         .isEqualTo(1);
     assertThat(metrics.sum("buildserver_ec2_test_runs_total", Map.of("result", "failed"))).isZero();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * The SDK's own metrics feed buildserver_aws_*: an EC2 endpoint on loopback that always answers 503
@@ -73,5 +74,38 @@ class AwsCallMetricsTest {
                 .count())
         .isEqualTo(answered.get() - 1);
     assertThat(registry.get("buildserver.aws.request").timer().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aServiceAnswerOf404IsAClientErrorNotAServerError() throws Exception {
+    HttpServer s3 = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    s3.createContext(
+        "/",
+        exchange -> {
+          exchange.sendResponseHeaders(404, -1); // HEAD of a missing key: no body
+          exchange.close();
+        });
+    s3.start();
+    MotoServer.useDummyCredentials();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AwsSettings settings = new AwsSettings();
+    settings.setEndpoint(URI.create("http://127.0.0.1:" + s3.getAddress().getPort()));
+    try (AwsClients aws =
+        new AwsClients(settings, List.of(), List.of(new AwsCallMetrics(registry)))) {
+      assertThatThrownBy(
+              () -> aws.s3("us-east-1").headObject(b -> b.bucket("bucket").key("missing")))
+          .isInstanceOf(NoSuchKeyException.class);
+    } finally {
+      s3.stop(0);
+    }
+    assertThat(
+            registry
+                .get("buildserver.aws.requests")
+                .tags("service", "S3", "operation", "HeadObject", "outcome", "client_error")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.find("buildserver.aws.requests").tags("outcome", "server_error").counter())
+        .isNull();
   }
 }
