@@ -64,6 +64,15 @@ public class UrlSource {
       }
     }
 
+    @Override
+    public void close() throws IOException {
+      try {
+        super.close();
+      } catch (IOException e) {
+        throw failure(e); // a connection that broke at the end is retried, like one mid-body
+      }
+    }
+
     private static Problem failure(IOException e) {
       if (e instanceof OutboundHttp.BodyTooLargeException tooLarge) {
         return new Problem(tooLarge.refusal().kind(), tooLarge.refusal().getMessage(), false, e);

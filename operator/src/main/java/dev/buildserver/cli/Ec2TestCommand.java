@@ -175,12 +175,14 @@ public class Ec2TestCommand implements Callable<Integer> {
       }
       runner.terminate(spec.region(), instance.get());
       return "; " + instance.get() + " was terminated";
-    } catch (Problem again) {
+    } catch (RuntimeException again) { // never hides the error that led here
       String id = status.getInstanceId() == null ? "the instance" : status.getInstanceId();
       return "; terminating "
           + id
           + " failed too ("
-          + again.messageFor(Setting.Audience.CLI)
+          + (again instanceof Problem p
+              ? p.messageFor(Setting.Audience.CLI)
+              : "unexpected " + again.getClass().getSimpleName())
           + "): terminate it by hand";
     }
   }

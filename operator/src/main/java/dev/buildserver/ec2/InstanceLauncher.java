@@ -226,7 +226,7 @@ public class InstanceLauncher implements Instances {
     if (status >= 500) {
       return Reason.Ec2Unavailable;
     }
-    if (code.startsWith("InvalidInstanceID")) {
+    if (code.equals("InvalidInstanceID.NotFound")) { // a malformed id is an error, not "gone"
       return Reason.InstanceNotFound;
     }
     if (code.startsWith("InvalidLaunchTemplateName")
