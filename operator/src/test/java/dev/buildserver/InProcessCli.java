@@ -1,6 +1,7 @@
 package dev.buildserver;
 
 import dev.buildserver.testing.MotoServer;
+import io.micronaut.configuration.picocli.MicronautFactory;
 import io.micronaut.context.ApplicationContext;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +33,7 @@ public final class InProcessCli {
             .singletons(beans.toArray())
             .start()) {
       StringWriter err = new StringWriter();
-      var commandLine = Main.commandLine(context);
+      var commandLine = Main.commandLine(new MicronautFactory(context));
       commandLine.setErr(new PrintWriter(err, true));
       int exit = commandLine.execute(args);
       return new Result(exit, err.toString());

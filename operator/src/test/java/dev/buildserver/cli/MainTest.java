@@ -62,6 +62,17 @@ class MainTest {
   }
 
   @Test
+  void versionHelpAndCompletionStartNoApplicationContext() {
+    assertThat(Main.needsNoServices("--version")).isTrue();
+    assertThat(Main.needsNoServices("completion", "bash")).isTrue();
+    assertThat(Main.needsNoServices("put-asset", "--help")).isTrue();
+    assertThat(Main.needsNoServices("put-asset", "--bucket", "b")).isFalse();
+    assertThat(Main.needsNoServices("operator")).isFalse();
+    assertThat(Main.run("put-asset", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--create-bucket");
+  }
+
+  @Test
   void bashCompletionCompletesSubcommandsAndFlags() throws Exception {
     assertThat(Main.run("completion", "bash")).isZero();
     Path script = Files.createTempFile("builder-completion", ".bash");
