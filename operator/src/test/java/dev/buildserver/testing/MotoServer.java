@@ -15,22 +15,47 @@ import java.time.Instant;
 /**
  * The AWS emulator for tests: one moto server on a free 127.0.0.1 port for the whole test run,
  * started on first use from the project venv (.venv). A user-set {@code AWS_ENDPOINT_URL} is used
- * instead (LocalStack, a real account), and then nothing is started.
+ * instead (a real account, an emulator you run), and then nothing is started. With the system
+ * property {@code buildserver.aws.emulator=localstack} (set by {@code mvn -Plocalstack}) it is one
+ * LocalStack container instead: the class {@value #LOCALSTACK_CLASS} lives in {@code
+ * src/test-localstack}, compiled only under that profile, so the default build has no
+ * Testcontainers on its class path.
  */
 public final class MotoServer {
+
+  /** System property that picks the emulator: {@code moto} (the default) or {@code localstack}. */
+  public static final String EMULATOR_PROPERTY = "buildserver.aws.emulator";
+
+  static final String LOCALSTACK_CLASS = "dev.buildserver.testing.LocalStackEmulator";
+
+  /** An emulator started by other means than moto_server: LocalStack, under -Plocalstack. */
+  public interface Emulator {
+    URI endpoint();
+
+    /** Clears all state, as moto's {@code /moto-api/reset} does. */
+    void reset();
+
+    void stop();
+  }
 
   private static MotoServer instance;
 
   private final URI endpoint;
   private final Process process;
   private final boolean external;
+  private final Emulator emulator;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private MotoServer(URI endpoint, Process process, boolean external) {
+    this(endpoint, process, external, null);
+  }
+
+  private MotoServer(URI endpoint, Process process, boolean external, Emulator emulator) {
     this.endpoint = endpoint;
     this.process = process;
     this.external = external;
+    this.emulator = emulator;
   }
 
   /** The shared server, started on the first call. */
@@ -49,6 +74,10 @@ public final class MotoServer {
   /** Clears every bucket, instance and template, so each test starts from an empty account. */
   public void reset() {
     if (external) {
+      return;
+    }
+    if (emulator != null) {
+      emulator.reset();
       return;
     }
     try {
@@ -71,6 +100,16 @@ public final class MotoServer {
   }
 
   private static MotoServer start() {
+    String choice = System.getProperty(EMULATOR_PROPERTY, "moto");
+    if (choice.equals("localstack")) {
+      Emulator localStack = localStack();
+      useDummyCredentials();
+      return new MotoServer(localStack.endpoint(), null, false, localStack);
+    }
+    if (!choice.equals("moto")) {
+      throw new IllegalStateException(
+          EMULATOR_PROPERTY + "=" + choice + " is not an emulator: moto or localstack");
+    }
     String userEndpoint = System.getenv("AWS_ENDPOINT_URL");
     if (userEndpoint != null && !userEndpoint.isBlank()) {
       return new MotoServer(URI.create(userEndpoint), null, true);
@@ -95,6 +134,32 @@ public final class MotoServer {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + binary, e);
     }
+  }
+
+  /** Started reflectively: its class and Testcontainers are on the class path only then. */
+  private static Emulator localStack() {
+    try {
+      return (Emulator) Class.forName(LOCALSTACK_CLASS).getDeclaredConstructor().newInstance();
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      throw needsProfile(e); // or a LocalStackEmulator.class left in target/ by -Plocalstack
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof NoClassDefFoundError missing) {
+        throw needsProfile(missing);
+      }
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause; // e.g. Testcontainers' "Could not find a valid Docker environment"
+      }
+      throw new IllegalStateException("cannot start LocalStack", e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot start LocalStack", e);
+    }
+  }
+
+  private static IllegalStateException needsProfile(Throwable cause) {
+    return new IllegalStateException(
+        EMULATOR_PROPERTY
+            + "=localstack needs the Maven profile that compiles it: mvn -Plocalstack verify",
+        cause);
   }
 
   /**
@@ -139,6 +204,9 @@ public final class MotoServer {
   private void stop() {
     if (process != null) {
       process.destroy();
+    }
+    if (emulator != null) {
+      emulator.stop();
     }
   }
 
