@@ -3,6 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
+BENCH_SIZES ?= 100,1000,10000
 
 .DEFAULT_GOAL := help
 .PHONY: help prereqs tools build crds test test-unit lint fmt run stack demo bench image chart clean
@@ -20,8 +21,9 @@ tools: prereqs ## install the local test rig: moto venv and the Kubernetes binar
 	@hack/python-venv.sh
 	@hack/kube-binaries.sh >/dev/null
 
-build: prereqs ## build operator/target/builder.jar (no tests)
+build: prereqs ## build operator/target/builder.jar (no tests) and its class-data archive for bin/builder
 	$(MVN) $(MVN_FLAGS) -q package -DskipTests
+	@hack/cds-archive.sh
 
 crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 	$(MVN) $(MVN_FLAGS) -q process-test-classes
@@ -52,9 +54,10 @@ stack: tools ## the local control plane, moto and the sample ledger without the 
 demo: tools build ## start the local stack, apply every example, show the results, stop
 	@hack/local-stack.sh demo
 
-bench: tools ## benchmarks (kept out of make test); results in operator/target/bench/
-	$(MVN) $(MVN_FLAGS) test -Dsurefire.groups=bench -Dsurefire.excludedGroups=none
-	@cat operator/target/bench/*.txt
+bench: tools build ## benchmarks (kept out of make test): docs/benchmarks.md and docs/benchmarks.png (BENCH_SIZES=100,1000,10000)
+	rm -rf operator/target/bench
+	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dbench.sizes=$(BENCH_SIZES)
+	@hack/bench-report.sh
 
 image: prereqs ## OCI image tarball operator/target/builder-image.tar (IMAGE, IMAGE_BASE; IMAGE_BASE=tar:///path for a local base)
 	$(MVN) $(MVN_FLAGS) -pl operator -DskipTests package $(JIB):buildTar -Dimage.base=$(IMAGE_BASE) -Dimage.name=$(IMAGE)

@@ -15,7 +15,22 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    commonPoolOfAtLeastTwo();
     System.exit(run(args));
+  }
+
+  /**
+   * On one or two CPUs the JDK sizes the common pool at 1, and CompletableFuture then starts a new
+   * thread for every asynchronous step: the JDK HTTP client under fabric8 did so three times per
+   * reconcile (3,000 threads for 1,000 BuildAssets). A pool of 2 or more is reused instead. Must
+   * run before anything touches the common pool; an explicit -D setting wins.
+   */
+  static void commonPoolOfAtLeastTwo() {
+    String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(property) == null) {
+      System.setProperty(
+          property, Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
   }
 
   /**

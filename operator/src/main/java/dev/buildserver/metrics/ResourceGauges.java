@@ -18,12 +18,12 @@ import java.util.Map;
  * {@code buildserver_resources{kind,condition,status}}: how many resources of a kind are in each
  * state of its main conditions, counted from the controller's informer cache (what the operator
  * sees), with status True, False or Unknown (no such condition yet). One listing of the cache
- * serves every gauge of a scrape: counts are kept for a second.
+ * serves every gauge of a scrape: counts are kept for a quarter of a second.
  */
 public final class ResourceGauges {
 
   private static final List<String> STATUSES = List.of("True", "False", "Unknown");
-  private static final Duration FRESH = Duration.ofSeconds(1);
+  private static final Duration FRESH = Duration.ofMillis(250);
 
   private final Cache<? extends HasMetadata> cache;
   private final List<String> conditions;

@@ -46,6 +46,8 @@ public class OperatorRuntime {
     STOPPED
   }
 
+  private static final long LIST_PAGE = 500;
+
   private final KubernetesClient client;
   private final List<Reconciler<?>> reconcilers;
   private final MeterRegistry meterRegistry;
@@ -129,7 +131,11 @@ public class OperatorRuntime {
         op.register(
             reconciler,
             o -> {
-              o.withReconciliationMaxInterval(settings.getResyncPeriod())
+              o.withItemStore(new LeanItemStore<>())
+                  // The first list comes in pages: 10,000 resources in one answer need more heap
+                  // than the operator holds for all of them once cached.
+                  .withInformerListLimit(LIST_PAGE)
+                  .withReconciliationMaxInterval(settings.getResyncPeriod())
                   .withGenerationAware(false)
                   .withOnUpdateFilter(ReconcileTriggers.onUpdate());
               if (!namespaces.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.buildserver.s3;
 
 import dev.buildserver.status.Problem;
+import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
@@ -60,6 +61,17 @@ public class OwnedObjects {
 
   public Outcome write(Wanted wanted) {
     ObjectWrite write = wanted.write();
+    if (wanted.recordedEtag().isEmpty() && wanted.content() instanceof ObjectContent.Bytes) {
+      // The owner never wrote here: a PUT only if the key is free (If-None-Match: *) answers in
+      // one request what a HEAD and a PUT would. A key that holds anything gets the full check.
+      try {
+        return new Written(store.put(write.onlyIf(null), wanted.content()), Optional.empty());
+      } catch (Problem taken) {
+        if (taken.kind() != Reason.Conflict) {
+          throw taken;
+        }
+      }
+    }
     Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
     var decision =
         OwnershipCheck.decide(

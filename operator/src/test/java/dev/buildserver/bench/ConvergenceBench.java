@@ -1,0 +1,322 @@
+package dev.buildserver.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.buildserver.asset.BuildAsset;
+import dev.buildserver.asset.BuildAssetSource;
+import dev.buildserver.asset.BuildAssetSpec;
+import dev.buildserver.asset.BuildAssetStatus;
+import dev.buildserver.testing.BuilderProcess;
+import dev.buildserver.testing.KubeApi;
+import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.PrometheusText;
+import dev.buildserver.testing.RepoFiles;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How fast the operator converges and what it holds, against the API server's own floor in the same
+ * run. For each size (system property bench.sizes, default 100,1000,10000):
+ *
+ * <ul>
+ *   <li>floor: a plain client, 16 threads, creates that many BuildAssets in a namespace no operator
+ *       watches and writes each twice more (a label patch, a status patch): the three writes the
+ *       operator's convergence costs the API server;
+ *   <li>operator: {@code builder operator} as its own process with the chart's JVM options under
+ *       the chart's memory limit, 16 threads create the same count of 1 KiB inline assets, timed
+ *       from the first create until every one is Ready (read from the API server);
+ *   <li>RSS of the operator process then (VmRSS, and its peak VmHWM).
+ * </ul>
+ *
+ * At the largest size the operator is then restarted: the time until every asset was reconciled
+ * again, and the S3 writes and status writes that restart caused (none are needed).
+ */
+@Tag("bench")
+class ConvergenceBench {
+
+  private static final int THREADS = 16;
+  private static final String CONTENT = "x".repeat(1024);
+  private static final Duration LIMIT = Duration.ofMinutes(20);
+
+  private final KubernetesClient client = KubeApi.get().client();
+  private final List<String> rows = new ArrayList<>();
+  private final List<String> json = new ArrayList<>();
+
+  @Test
+  void convergesNearTheApiServersFloor() throws Exception {
+    MotoServer.get().reset();
+    List<Integer> sizes =
+        Arrays.stream(System.getProperty("bench.sizes", "100,1000,10000").split(","))
+            .map(String::trim)
+            .map(Integer::parseInt)
+            .toList();
+    List<String> jvm = chartJvmOptions();
+    rows.add(
+        "| BuildAssets | API server floor | operator: first create → all Ready | ratio | assets/s | RSS when Ready | peak RSS |");
+    rows.add("|---:|---:|---:|---:|---:|---:|---:|");
+    String restart = "";
+    for (int size : sizes) {
+      double floor = floor(size);
+      String namespace = KubeApi.get().newNamespace("bench-" + size);
+      try (BuilderProcess operator = startOperator(namespace, jvm, "bench-operator-" + size)) {
+        long start = System.nanoTime();
+        createAssets(namespace, size);
+        awaitAllReady(namespace, size, operator);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long rss = Memory.rssKib(operator.process().pid());
+        if (Boolean.getBoolean("bench.nmt")) { // -Dbench.nmt=true: where the RSS goes, by the JVM
+          Memory.nativeSummary(operator.process().pid(), "bench-operator-" + size);
+        }
+        long peak = Memory.peakKib(operator.process().pid());
+        rows.add(
+            String.format(
+                "| %,d | %.1f s | %.1f s | %.2f× | %.0f | %d MiB | %d MiB |",
+                size, floor, seconds, seconds / floor, size / seconds, rss / 1024, peak / 1024));
+        json.add(
+            String.format(
+                "{\"size\": %d, \"floorSeconds\": %.3f, \"operatorSeconds\": %.3f, \"rssMiB\": %.1f,"
+                    + " \"peakRssMiB\": %.1f}",
+                size, floor, seconds, rss / 1024.0, peak / 1024.0));
+        operator.process().destroy(); // SIGTERM: a graceful stop also writes a flight recording
+        assertThat(operator.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        if (size == sizes.get(sizes.size() - 1)) {
+          restart = restart(namespace, size, jvm);
+        }
+      }
+    }
+    List<String> report = new ArrayList<>();
+    report.add("## Convergence and memory");
+    report.add("");
+    report.add(
+        "Operator JVM options: the chart's `javaOptions` under its memory limit (`"
+            + String.join(" ", jvm)
+            + "`). Each asset is 1 KiB inline, created by "
+            + THREADS
+            + " client threads; the floor is the same count of BuildAssets written three times"
+            + " each (create, label patch, status patch) by a plain client with "
+            + THREADS
+            + " threads, in the same run.");
+    report.add("");
+    report.addAll(rows);
+    report.add("");
+    report.add(restart);
+    Bench.write("convergence", report, "[" + String.join(",\n", json) + "]");
+  }
+
+  /** The chart's javaOptions, with its memory limit given to the JVM as a container would. */
+  static List<String> chartJvmOptions() throws IOException {
+    String values = Files.readString(RepoFiles.repo().resolve("helm/buildserver/values.yaml"));
+    Matcher options = Pattern.compile("(?m)^javaOptions: \"([^\"]*)\"").matcher(values);
+    Matcher limit =
+        Pattern.compile("(?ms)^resources:.*?limits:\\s*\\n\\s*memory: (\\d+)Mi").matcher(values);
+    assertThat(options.find()).as("javaOptions in values.yaml").isTrue();
+    assertThat(limit.find()).as("resources.limits.memory in values.yaml").isTrue();
+    List<String> jvm = new ArrayList<>(List.of(options.group(1).split("\\s+")));
+    jvm.add("-XX:MaxRAM=" + limit.group(1) + "m"); // what the container limit tells the JVM
+    return jvm;
+  }
+
+  private double floor(int size) throws Exception {
+    String namespace = KubeApi.get().newNamespace("floor-" + size);
+    long start = System.nanoTime();
+    parallel(
+        size,
+        i -> {
+          BuildAsset asset = asset(namespace, "floor-" + i);
+          client.resource(asset).create();
+          client
+              .resources(BuildAsset.class)
+              .inNamespace(namespace)
+              .withName(asset.getMetadata().getName())
+              .edit(
+                  a -> {
+                    a.getMetadata().setLabels(Map.of("written", "twice"));
+                    return a;
+                  });
+          BuildAssetStatus status = new BuildAssetStatus();
+          status.setObservedGeneration(1L);
+          status.setSize(1024L);
+          BuildAsset withStatus = asset(namespace, "floor-" + i);
+          withStatus.setStatus(status);
+          client.resource(withStatus).patchStatus();
+        });
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private void createAssets(String namespace, int size) throws Exception {
+    parallel(size, i -> client.resource(asset(namespace, "asset-" + i)).create());
+  }
+
+  private static BuildAsset asset(String namespace, String name) {
+    BuildAsset asset = new BuildAsset();
+    asset.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    asset.setSpec(
+        new BuildAssetSpec(
+            "bench-" + namespace,
+            "assets/" + name + ".txt",
+            null,
+            new BuildAssetSource(CONTENT, null, null, null, null, null),
+            null,
+            null,
+            null,
+            null,
+            true,
+            null,
+            null));
+    return asset;
+  }
+
+  /**
+   * Waits until the operator counts every asset Ready (its buildserver_resources gauge: cheap to
+   * poll, unlike listing thousands of objects, which would load the API server being measured),
+   * then confirms with one list from the API server.
+   */
+  private void awaitAllReady(String namespace, int size, BuilderProcess operator)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    Map<String, String> readyAssets =
+        Map.of("kind", "BuildAsset", "condition", "Ready", "status", "True");
+    while (System.nanoTime() < deadline) {
+      assertThat(operator.process().isAlive()).as("the operator process is alive").isTrue();
+      var scrape = operator.get("/prometheus");
+      if (scrape != null
+          && new PrometheusText(scrape.body()).sum("buildserver_resources", readyAssets) >= size
+          && ready(namespace) == size) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(size + " assets were not all Ready within " + LIMIT);
+  }
+
+  private long ready(String namespace) {
+    return client.resources(BuildAsset.class).inNamespace(namespace).list().getItems().stream()
+        .filter(
+            a ->
+                a.getStatus() != null
+                    && a.getStatus().getConditions() != null
+                    && a.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())))
+        .count();
+  }
+
+  /**
+   * Restarts the operator over {@code size} Ready assets: how long until each was reconciled again,
+   * and what that cost (S3 writes, status writes).
+   */
+  private String restart(String namespace, int size, List<String> jvm) throws Exception {
+    Map<String, String> versions = new HashMap<>();
+    client
+        .resources(BuildAsset.class)
+        .inNamespace(namespace)
+        .list()
+        .getItems()
+        .forEach(
+            a -> versions.put(a.getMetadata().getName(), a.getMetadata().getResourceVersion()));
+    long start = System.nanoTime();
+    try (BuilderProcess operator = startOperator(namespace, jvm, "bench-operator-restart")) {
+      long deadline = System.nanoTime() + LIMIT.toNanos();
+      PrometheusText metrics = null;
+      while (System.nanoTime() < deadline) {
+        metrics = new PrometheusText(operator.get("/prometheus").body());
+        if (metrics.sum("operator_sdk_reconciliations_success_total", Map.of("kind", "BuildAsset"))
+            >= size) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long changed =
+          client.resources(BuildAsset.class).inNamespace(namespace).list().getItems().stream()
+              .filter(
+                  a ->
+                      !a.getMetadata()
+                          .getResourceVersion()
+                          .equals(versions.get(a.getMetadata().getName())))
+              .count();
+      double puts = metrics.sum("buildserver_aws_requests_total", Map.of("operation", "PutObject"));
+      double heads =
+          metrics.sum("buildserver_aws_requests_total", Map.of("operation", "HeadObject"));
+      return String.format(
+          "Restart over %,d Ready assets: every one reconciled again %.1f s after the process"
+              + " started (JVM start included); %.0f S3 PutObject, %.0f HeadObject, %d assets"
+              + " written to (status or metadata) by the restart.",
+          size, seconds, puts, heads, changed);
+    }
+  }
+
+  private BuilderProcess startOperator(String namespace, List<String> jvm, String name) {
+    Map<String, String> env = new HashMap<>(BuilderProcess.awsEnv());
+    env.put("KUBECONFIG", KubeApi.get().kubeconfig().toString());
+    env.put("BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString());
+    env.put("BUILDSERVER_OPERATOR_WATCH_NAMESPACES", namespace);
+    env.put("BUILDSERVER_LOG_FORMAT", "text");
+    System.getProperties().stringPropertyNames().stream() // -Dbench.env.NAME=value: operator env
+        .filter(key -> key.startsWith("bench.env."))
+        .forEach(key -> env.put(key.substring("bench.env.".length()), System.getProperty(key)));
+    List<String> options = new ArrayList<>(jvm);
+    if (Boolean.getBoolean("bench.nmt")) {
+      options.add("-XX:NativeMemoryTracking=summary");
+    }
+    if (Boolean.getBoolean("bench.jfr")) { // -Dbench.jfr=true: a flight recording per process
+      options.add(
+          "-XX:StartFlightRecording=settings=profile,filename="
+              + Path.of("target", "bench", name + ".jfr").toAbsolutePath());
+    }
+    BuilderProcess operator =
+        BuilderProcess.start(name, BuilderProcess.freePort(), env, options, "operator");
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      var readiness = operator.get("/health/readiness");
+      if (readiness != null && readiness.statusCode() == 200) {
+        return operator;
+      }
+      assertThat(operator.process().isAlive()).as("operator %s alive", name).isTrue();
+      sleep(200);
+    }
+    throw new AssertionError("operator " + name + " not ready in 90 s");
+  }
+
+  private static void parallel(int count, IntConsumer work) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        int index = i;
+        done.add(pool.submit(() -> work.accept(index)));
+      }
+      for (Future<?> f : done) {
+        f.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
