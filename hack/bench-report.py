@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 RESULTS = "operator/target/bench"
-ORDER = ["convergence", "startup", "asset-upload", "ledger-fetch"]
+ORDER = ["convergence", "startup", "ec2-runs", "asset-upload", "ledger-fetch"]
 
 
 def machine():
@@ -90,6 +90,7 @@ def main():
     if chart("docs/benchmarks.png"):
         lines += ["![scaling](benchmarks.png)", ""]
     lines += ["\n\n".join(sections), ""]
+    lines += ["What the figures led to, before and after: [tuning.md](tuning.md).", ""]
     open("docs/benchmarks.md", "w").write("\n".join(lines))
     print("wrote docs/benchmarks.md" + (" and docs/benchmarks.png" if os.path.exists("docs/benchmarks.png") else ""))
 

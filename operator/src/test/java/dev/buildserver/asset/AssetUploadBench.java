@@ -15,9 +15,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -26,19 +30,19 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A 512 MiB {@code url} source uploaded by {@code builder operator} running with a 128 MiB heap,
- * the same through {@code builder put-asset --url} and {@code --file} (also at -Xmx128m), and a
- * plain AWS SDK upload of the same file, all to moto on this machine. Writes the numbers to
+ * A 1 GiB {@code url} source uploaded by {@code builder operator} running with a 128 MiB heap, the
+ * same through {@code builder put-asset --url} and {@code --file} (also at -Xmx128m), and a plain
+ * AWS SDK upload of the same file, all to moto on this machine. Writes the numbers to
  * target/bench/asset-upload.txt.
  */
 @Tag("bench")
 class AssetUploadBench {
 
-  private static final long SIZE = 512L * 1024 * 1024;
+  private static final long SIZE = 1024L * 1024 * 1024;
   private static final double MIB = 1024 * 1024;
 
   @Test
-  void uploadsHalfAGigabyteWithA128MiBHeap() throws Exception {
+  void uploadsAGigabyteWithA128MiBHeap() throws Exception {
     MotoServer moto = MotoServer.get();
     moto.reset();
     List<String> report = new ArrayList<>();
@@ -121,6 +125,7 @@ class AssetUploadBench {
     env.put("KUBECONFIG", api.kubeconfig().toString());
     env.put("BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString());
     env.put("BUILDSERVER_OPERATOR_WATCH_NAMESPACES", namespace);
+    env.put("BUILDSERVER_OUTBOUND_ALLOW_HOSTS", "127.0.0.1"); // the test's web server, on loopback
     try (BuilderProcess operator =
         BuilderProcess.start(
             "bench-operator", BuilderProcess.freePort(), env, List.of("-Xmx128m"), "operator")) {
@@ -136,10 +141,10 @@ class AssetUploadBench {
               """
               apiVersion: buildserver.dev/v1alpha1
               kind: BuildAsset
-              metadata: {name: half-a-gig}
-              spec: {bucket: bench, key: operator.bin, source: {url: "%s"}}
+              metadata: {name: a-gigabyte}
+              spec: {bucket: bench, key: operator.bin, sha256: %s, source: {url: "%s"}}
               """
-                  .formatted(url),
+                  .formatted(sha256(), url),
               BuildAsset.class);
       asset.getMetadata().setNamespace(namespace);
       long start = System.nanoTime();
@@ -164,6 +169,19 @@ class AssetUploadBench {
     }
   }
 
+  /** The sha256 of the generated content, which the operator must verify before it completes. */
+  private static String sha256() throws IOException {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), digest)) {
+        StaticHttpServer.generated(SIZE, 512).writeTo(out);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String line(String what, double seconds) {
     return String.format("%-70s %6.1f s  %7.1f MiB/s", what, seconds, SIZE / MIB / seconds);
   }
@@ -173,7 +191,9 @@ class AssetUploadBench {
     Files.createDirectories(out.getParent());
     List<String> lines = new ArrayList<>();
     lines.add(
-        "512 MiB to moto on 127.0.0.1 (" + Runtime.getRuntime().availableProcessors() + " cores)");
+        "1 GiB to moto on 127.0.0.1, sha256 verified by the operator ("
+            + Runtime.getRuntime().availableProcessors()
+            + " cores)");
     lines.addAll(report);
     Files.write(out, lines);
     lines.forEach(System.out::println);
