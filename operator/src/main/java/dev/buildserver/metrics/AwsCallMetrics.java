@@ -1,6 +1,7 @@
 package dev.buildserver.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -21,10 +22,26 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 @Singleton
 public class AwsCallMetrics implements MetricPublisher {
 
-  private final MeterRegistry registry;
+  private final Meter.MeterProvider<Counter> requests;
+  private final Meter.MeterProvider<Counter> retries;
+  private final Meter.MeterProvider<Timer> calls;
 
   public AwsCallMetrics(MeterRegistry registry) {
-    this.registry = registry;
+    this.requests =
+        Counter.builder("buildserver.aws.requests")
+            .description("AWS API requests (HTTP attempts, retries included) by outcome")
+            .withRegistry(registry);
+    this.retries =
+        Counter.builder("buildserver.aws.retries")
+            .description("AWS API calls retried, by the SDK's retry strategy")
+            .withRegistry(registry);
+    this.calls =
+        Timer.builder("buildserver.aws.request")
+            .description("AWS API calls, from the first attempt to the last")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(5))
+            .maximumExpectedValue(Duration.ofMinutes(2))
+            .withRegistry(registry);
   }
 
   @Override
@@ -33,31 +50,18 @@ public class AwsCallMetrics implements MetricPublisher {
     String operation = first(call.metricValues(CoreMetric.OPERATION_NAME), "unknown");
     for (MetricCollection attempt : call.children()) {
       if ("ApiCallAttempt".equals(attempt.name())) {
-        Counter.builder("buildserver.aws.requests")
-            .description("AWS API requests (HTTP attempts, retries included) by outcome")
-            .tags("service", service, "operation", operation, "outcome", outcome(attempt))
-            .register(registry)
+        requests
+            .withTags("service", service, "operation", operation, "outcome", outcome(attempt))
             .increment();
       }
     }
-    int retries = first(call.metricValues(CoreMetric.RETRY_COUNT), 0);
-    if (retries > 0) {
-      Counter.builder("buildserver.aws.retries")
-          .description("AWS API calls retried, by the SDK's retry strategy")
-          .tags("service", service, "operation", operation)
-          .register(registry)
-          .increment(retries);
+    int retried = first(call.metricValues(CoreMetric.RETRY_COUNT), 0);
+    if (retried > 0) {
+      retries.withTags("service", service, "operation", operation).increment(retried);
     }
     Duration duration = first(call.metricValues(CoreMetric.API_CALL_DURATION), null);
     if (duration != null) {
-      Timer.builder("buildserver.aws.request")
-          .description("AWS API calls, from the first attempt to the last")
-          .tags("service", service, "operation", operation)
-          .publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofMillis(5))
-          .maximumExpectedValue(Duration.ofMinutes(2))
-          .register(registry)
-          .record(duration);
+      calls.withTags("service", service, "operation", operation).record(duration);
     }
   }
 

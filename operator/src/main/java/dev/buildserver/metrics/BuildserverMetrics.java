@@ -17,13 +17,13 @@ import java.time.Duration;
 @Singleton
 public class BuildserverMetrics {
 
-  private final MeterRegistry registry;
   private final Counter bytesUploaded;
   private final Counter pagesFetched;
   private final Timer timeToRunning;
+  private final Counter runsSucceeded;
+  private final Counter runsFailed;
 
   public BuildserverMetrics(MeterRegistry registry) {
-    this.registry = registry;
     this.bytesUploaded =
         Counter.builder("buildserver.asset.bytes.uploaded")
             .description("Bytes written to S3 (assets, reports, put-asset calls)")
@@ -39,17 +39,14 @@ public class BuildserverMetrics {
             .minimumExpectedValue(Duration.ofSeconds(1))
             .maximumExpectedValue(Duration.ofMinutes(10))
             .register(registry);
-    runFinished(true, 0); // both results exist from the start, at zero, so alerts can rate them
-    runFinished(false, 0);
+    // Both results exist from the start, at zero, so alerts can rate them.
+    this.runsSucceeded = runs(registry, "succeeded");
+    this.runsFailed = runs(registry, "failed");
   }
 
   /** Metrics that go nowhere: for code built by hand (tests, tools). */
   public static BuildserverMetrics unregistered() {
     return new BuildserverMetrics(new SimpleMeterRegistry());
-  }
-
-  public MeterRegistry registry() {
-    return registry;
   }
 
   public void uploaded(long bytes) {
@@ -66,14 +63,13 @@ public class BuildserverMetrics {
 
   /** An Ec2TestRun reached Succeeded or Failed. */
   public void runFinished(boolean succeeded) {
-    runFinished(succeeded, 1);
+    (succeeded ? runsSucceeded : runsFailed).increment();
   }
 
-  private void runFinished(boolean succeeded, int count) {
-    Counter.builder("buildserver.ec2.test.runs")
+  private static Counter runs(MeterRegistry registry, String result) {
+    return Counter.builder("buildserver.ec2.test.runs")
         .description("Ec2TestRuns finished, by result")
-        .tag("result", succeeded ? "succeeded" : "failed")
-        .register(registry)
-        .increment(count);
+        .tag("result", result)
+        .register(registry);
   }
 }
