@@ -10,6 +10,7 @@ import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -47,16 +48,23 @@ class LeaderElectionE2ETest {
       assertThat(reportedBy(namespace, apply(namespace, "second"))).containsOnly(follower);
 
       // Someone else takes the Lease: the leader stops reconciling and reports itself not live.
-      k8s.leases()
-          .inNamespace(namespace)
-          .withName("buildserver-operator")
-          .edit(
-              l -> {
-                l.getSpec().setHolderIdentity("someone-else");
-                l.getSpec().setLeaseDurationSeconds(600);
-                l.getSpec().setRenewTime(ZonedDateTime.now());
-                return l;
-              });
+      // The leader renews the Lease every 2 s, so the take may meet a 409 and is tried again.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .ignoreExceptionsInstanceOf(KubernetesClientException.class)
+          .until(
+              () ->
+                  k8s.leases()
+                          .inNamespace(namespace)
+                          .withName("buildserver-operator")
+                          .edit(
+                              l -> {
+                                l.getSpec().setHolderIdentity("someone-else");
+                                l.getSpec().setLeaseDurationSeconds(600);
+                                l.getSpec().setRenewTime(ZonedDateTime.now());
+                                return l;
+                              })
+                      != null);
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> status(standing.get("/health/liveness")) == 503);
