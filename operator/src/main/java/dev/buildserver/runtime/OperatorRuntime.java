@@ -131,10 +131,15 @@ public class OperatorRuntime {
         op.register(
             reconciler,
             o -> {
-              o.withItemStore(new LeanItemStore<>())
-                  // The first list comes in pages: 10,000 resources in one answer need more heap
-                  // than the operator holds for all of them once cached.
-                  .withInformerListLimit(LIST_PAGE)
+              if (namespaces.size() <= 1) {
+                // One informer: a lean cache. With several namespaces there is one informer per
+                // namespace, and the SDK would give them this one store: each informer's list
+                // would drop the other namespaces' resources from it (make chaos found that).
+                o.withItemStore(new LeanItemStore<>());
+              }
+              // The first list comes in pages: 10,000 resources in one answer need more heap than
+              // the operator holds for all of them once cached.
+              o.withInformerListLimit(LIST_PAGE)
                   .withReconciliationMaxInterval(settings.getResyncPeriod())
                   .withGenerationAware(false)
                   .withOnUpdateFilter(ReconcileTriggers.onUpdate());
