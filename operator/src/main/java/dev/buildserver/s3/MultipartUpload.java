@@ -11,9 +11,11 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +45,10 @@ final class MultipartUpload implements AutoCloseable {
   static final int PARTS_IN_FLIGHT = 2;
 
   private final Buckets buckets;
+
+  /** The uploads this process has begun and not yet completed or aborted. */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
   private final ExecutorService partUploads =
       Executors.newFixedThreadPool(
           4,
@@ -54,6 +60,11 @@ final class MultipartUpload implements AutoCloseable {
 
   MultipartUpload(Buckets buckets) {
     this.buckets = buckets;
+  }
+
+  /** Whether this process is uploading parts under {@code uploadId} now. */
+  boolean inFlight(String uploadId) {
+    return inFlight.contains(uploadId);
   }
 
   /** Uploads {@code first} (a full part) and the rest of {@code in}. */
@@ -77,6 +88,7 @@ final class MultipartUpload implements AutoCloseable {
                                 .metadata(metadata)
                                 .tagging(write.tagging())))
             .uploadId();
+    inFlight.add(uploadId);
     boolean completed = false;
     List<Future<CompletedPart>> parts = new ArrayList<>();
     try {
@@ -131,6 +143,7 @@ final class MultipartUpload implements AutoCloseable {
         awaitQuietly(parts);
         abortQuietly(s3, write, uploadId);
       }
+      inFlight.remove(uploadId);
     }
   }
 

@@ -18,11 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -33,6 +36,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 @Singleton
 public class ObjectStore implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
 
   /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
@@ -143,6 +148,43 @@ public class ObjectStore implements AutoCloseable {
         return false;
       }
       throw S3Errors.problem(e, "DeleteObject", location(bucket, key));
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    }
+  }
+
+  /**
+   * Aborts the unfinished multipart uploads of exactly bucket/key that this process is not running:
+   * the parts of a writer that died mid-upload (kill -9, a lost node), which S3 keeps and bills
+   * until they are aborted. Returns how many it aborted.
+   */
+  public int abortUnfinishedUploads(String region, String bucket, String key) {
+    S3Client s3 = s3(region);
+    try {
+      int aborted = 0;
+      var uploads = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+      for (var upload : uploads) {
+        if (upload.key().equals(key) && !multipart.inFlight(upload.uploadId())) {
+          try {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload.uploadId()));
+            aborted++;
+          } catch (NoSuchUploadException e) {
+            // completed or aborted meanwhile
+          }
+        }
+      }
+      if (aborted > 0) {
+        LOG.info(
+            "Aborted {} unfinished multipart upload(s) of {} left by an earlier writer",
+            aborted,
+            location(bucket, key));
+      }
+      return aborted;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return 0; // no bucket yet, so no upload either
+      }
+      throw S3Errors.problem(e, "ListMultipartUploads", location(bucket, key));
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }

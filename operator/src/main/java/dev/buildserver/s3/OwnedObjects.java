@@ -92,6 +92,10 @@ public class OwnedObjects {
     if (decision instanceof OwnershipCheck.UpToDate upToDate) {
       return new UpToDate(upToDate.object());
     }
+    if (!(wanted.content() instanceof ObjectContent.Bytes)) {
+      // A stream may go up in parts: first abort any a killed predecessor left on this key.
+      store.abortUnfinishedUploads(write.region(), write.bucket(), write.key());
+    }
     // Only if the key still holds what was just seen: a concurrent writer makes this a Conflict.
     StoredObject stored =
         store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), wanted.content());
@@ -102,6 +106,8 @@ public class OwnedObjects {
   public Deletion delete(ObjectOwner owner, String region, String bucket, String key) {
     Optional<ObjectInfo> existing = store.head(region, bucket, key, null);
     if (existing.isEmpty()) {
+      // An upload cut short before its object existed leaves only parts: they go too.
+      store.abortUnfinishedUploads(region, bucket, key);
       return Deletion.ABSENT;
     }
     ObjectInfo object = existing.get();
@@ -109,6 +115,7 @@ public class OwnedObjects {
     if (!owned) {
       return Deletion.NOT_OWNED;
     }
+    store.abortUnfinishedUploads(region, bucket, key);
     return store.deleteExactly(region, bucket, key, object.etag(), object.versionId())
         ? Deletion.DELETED
         : Deletion.NOT_OWNED; // replaced between the HEAD and the DELETE: no longer ours

@@ -90,6 +90,9 @@ public final class S3Errors {
           "s3:GetObject on the source and s3:PutObject (and s3:PutObjectTagging) on the target";
       case "DeleteObject" -> "s3:DeleteObject";
       case "ListObjectsV2" -> "s3:ListBucket";
+      case "ListMultipartUploads" ->
+          "s3:ListBucketMultipartUploads (and s3:AbortMultipartUpload), to clean up the parts of"
+              + " an upload that was cut short";
       case "CreateBucket" -> "s3:CreateBucket";
       default -> "the S3 permission behind " + action;
     };

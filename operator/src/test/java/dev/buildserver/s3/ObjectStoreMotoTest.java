@@ -53,6 +53,24 @@ class ObjectStoreMotoTest {
   }
 
   @Test
+  void abortsTheUnfinishedUploadsAnEarlierProcessLeftOnItsKeyOnly() {
+    var s3 = aws.s3("us-east-1");
+    // A process killed mid-upload (kill -9) leaves its parts in S3, billed until aborted.
+    String left = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin")).uploadId();
+    s3.uploadPart(
+        b -> b.bucket("store").key("big.bin").uploadId(left).partNumber(1),
+        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024]));
+    String otherKey = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin.2")).uploadId();
+
+    assertThat(store.abortUnfinishedUploads("us-east-1", "store", "big.bin")).isEqualTo(1);
+
+    assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
+        .extracting(u -> u.uploadId())
+        .containsExactly(otherKey);
+    assertThat(store.abortUnfinishedUploads("us-east-1", "store", "big.bin")).isZero();
+  }
+
+  @Test
   void neverOverwritesAnObjectThatAppearedAfterItLooked() {
     store.put(write("k"), bytes("someone else's")); // appears between the HEAD and the write
     assertThatThrownBy(() -> store.put(write("k").onlyIf(null), bytes("mine")))
