@@ -8,6 +8,7 @@ import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -100,7 +101,9 @@ public class AssetController {
   /** A body over micronaut.server.max-request-size, as the JSON error of the contract. */
   @Error(exception = ContentLengthExceededException.class, global = true)
   public HttpResponse<Map<String, String>> tooLarge(ContentLengthExceededException e) {
+    // The unread rest of the body would be taken for the next request: close the connection.
     return HttpResponse.<Map<String, String>>status(HttpStatus.REQUEST_ENTITY_TOO_LARGE)
+        .header(HttpHeaders.CONNECTION, "close")
         .body(Map.of("error", e.getMessage(), "reason", "TooLarge"));
   }
 

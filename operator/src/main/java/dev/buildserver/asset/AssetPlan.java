@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +63,10 @@ public record AssetPlan(
     return new AssetPlan(content, write, fingerprint, spec.source().secretKeyRef() != null);
   }
 
-  /** Refuses a bucket name S3 would refuse and an empty key, before any call to S3. */
+  /**
+   * Refuses a bucket name S3 would refuse, and an empty, oversized or path-traversing key, before
+   * any call to S3.
+   */
   public static void checkTarget(String bucket, String key) {
     if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
       throw new Problem(
@@ -80,6 +84,16 @@ public record AssetPlan(
     }
     if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
       throw new Problem(Reason.InvalidKey, "the object key is longer than S3's 1024 bytes", false);
+    }
+    if (Arrays.asList(key.split("/", -1)).stream().anyMatch(s -> s.equals(".") || s.equals(".."))) {
+      // S3 keeps such a key as is, but tools that copy a bucket to disk resolve it elsewhere.
+      throw new Problem(
+          Reason.InvalidKey,
+          "the object key '"
+              + key
+              + "' has a '.' or '..' segment, which tools that sync to disk resolve outside its"
+              + " prefix: name the object without them",
+          false);
     }
   }
 

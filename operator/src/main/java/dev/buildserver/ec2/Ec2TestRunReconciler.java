@@ -138,7 +138,7 @@ public class Ec2TestRunReconciler
             RunConditions.COMPLETE,
             ConditionSpec.Status.False,
             problem.reason(),
-            problem.getMessage() + "; retrying",
+            problem.retryable() ? problem.getMessage() + "; retrying" : problem.getMessage(),
             true));
     return conditions;
   }

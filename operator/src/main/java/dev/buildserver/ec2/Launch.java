@@ -22,13 +22,14 @@ final class Launch implements RunStep {
   public Progress advance(Run run) {
     Ec2TestRunSpec spec = run.spec();
     Ec2TestRunStatus status = run.status();
-    Optional<InstanceInfo> earlier = ec2.findByOwner(spec.region(), run.identity().uid());
+    Optional<InstanceInfo> earlier;
     String instanceId;
-    if (earlier.isPresent()) {
-      instanceId = earlier.get().instanceId(); // a crash after RunInstances: never launch twice
-    } else {
-      LaunchSpec launch = LaunchSpec.of(spec, run.identity());
-      try {
+    try {
+      earlier = ec2.findByOwner(spec.region(), run.identity().uid());
+      if (earlier.isPresent()) {
+        instanceId = earlier.get().instanceId(); // a crash after RunInstances: never launch twice
+      } else {
+        LaunchSpec launch = LaunchSpec.of(spec, run.identity());
         String templateId =
             launch.templateData() == null
                 ? launch.templateId()
@@ -37,13 +38,14 @@ final class Launch implements RunStep {
                     LaunchSpec.temporaryTemplateName(run.identity().uid()),
                     launch.templateData());
         instanceId = ec2.launch(launch, templateId, run.identity().uid());
-      } catch (Problem p) {
-        if (p.retryable()) {
-          throw p;
-        }
-        RunStep.fail(status, new Check("launch", "an instance", p.getMessage(), false));
-        return RunStep.enter(status, Phase.Terminating, p.getMessage());
       }
+    } catch (Problem p) {
+      if (p.retryable()) {
+        throw p;
+      }
+      // Nothing was launched (an unknown region, a missing template): the run ends here.
+      RunStep.fail(status, new Check("launch", "an instance", p.getMessage(), false));
+      return RunStep.enter(status, Phase.Terminating, p.getMessage());
     }
     status.setInstanceId(instanceId);
     status.setLaunchedAt(
