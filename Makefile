@@ -6,7 +6,7 @@ JAR := operator/target/builder.jar
 BENCH_SIZES ?= 100,1000,10000
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test test-unit lint fmt run stack demo bench image chart clean
+.PHONY: help prereqs tools build crds test test-unit lint fmt run stack demo bench chaos image chart clean
 IMAGE ?= ghcr.io/buildserver-dev/builder:0.1.0
 IMAGE_BASE ?= eclipse-temurin:17-jre
 JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
@@ -20,6 +20,7 @@ prereqs:
 tools: prereqs ## install the local test rig: moto venv and the Kubernetes binaries (cached)
 	@hack/python-venv.sh
 	@hack/kube-binaries.sh >/dev/null
+	@hack/toxiproxy.sh >/dev/null
 
 build: prereqs ## build operator/target/builder.jar (no tests) and its class-data archive for bin/builder
 	$(MVN) $(MVN_FLAGS) -q package -DskipTests
@@ -58,6 +59,12 @@ bench: tools build ## benchmarks (kept out of make test): docs/benchmarks.md and
 	rm -rf operator/target/bench
 	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dbench.sizes=$(BENCH_SIZES)
 	@hack/bench-report.sh
+
+chaos: tools build ## the reliability suite at full size against the real jar: operator/target/chaos/summary.{json,md}
+	rm -rf operator/target/chaos
+	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dtest='ChaosE2ETest,HostileInputE2ETest' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dchaos.size=full -Dbuilder.jar=$(CURDIR)/$(JAR)
+	@.venv/bin/python hack/chaos-report.py operator/target/chaos docs/reliability.md
 
 image: prereqs ## OCI image tarball operator/target/builder-image.tar (IMAGE, IMAGE_BASE; IMAGE_BASE=tar:///path for a local base)
 	$(MVN) $(MVN_FLAGS) -pl operator -DskipTests package $(JIB):buildTar -Dimage.base=$(IMAGE_BASE) -Dimage.name=$(IMAGE)

@@ -5,7 +5,8 @@
 #                              one answers, else against a local control plane + moto started here
 #   hack/local-stack.sh demo   local stack, apply every example, wait, print the tables, stop
 #   hack/local-stack.sh stack  local control plane, moto and the sample ledger without the operator;
-#                              writes .local/env (export lines) for an operator run from an IDE
+#                              writes .local/env (export lines) for an operator run from an IDE;
+#                              SIGUSR1 restarts kube-apiserver (etcd keeps the state), as make chaos does
 #
 # Everything listens on 127.0.0.1; state lives in .local/ (STACK_DIR) and is wiped at each start.
 # Ports: APISERVER_PORT (6443), ETCD_PORT (2379, peer +1), MOTO_PORT (5000), LEDGER_PORT (8089),
@@ -94,14 +95,16 @@ start_control_plane() {
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "local=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync
-  start kube-apiserver "$BIN/kube-apiserver" \
+  APISERVER_CMD=("$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
     --cert-dir "$STATE/pki" --token-auth-file "$STATE/pki/tokens.csv" \
     --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$STATE/pki/sa.pub" --service-account-signing-key-file "$STATE/pki/sa.key" \
-    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged
+    --service-cluster-ip-range 10.0.0.0/24 --allow-privileged)
+  start kube-apiserver "${APISERVER_CMD[@]}"
+  APISERVER_INDEX=$((${#PIDS[@]} - 1))
 
   cat >"$STATE/kubeconfig" <<KUBECONFIG
 apiVersion: v1
@@ -135,7 +138,8 @@ start_emulators() {
   need_port "$MOTO_PORT" "moto (AWS emulator)" MOTO_PORT
   need_port "$LEDGER_PORT" "sample ledger" LEDGER_PORT
   say "starting moto $MOTO_VERSION on 127.0.0.1:$MOTO_PORT and the sample ledger on 127.0.0.1:$LEDGER_PORT"
-  start moto .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  # moto behind hack/moto-front.py: RunInstances idempotent on ClientToken as on EC2, faults on demand
+  start moto .venv/bin/python hack/moto-front.py 127.0.0.1 "$MOTO_PORT"
   start ledger .venv/bin/python -m http.server "$LEDGER_PORT" --bind 127.0.0.1 --directory examples/ledger
   wait_for moto 60 curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/"
   wait_for "the sample ledger" 30 curl -fsS "http://127.0.0.1:$LEDGER_PORT/transactions/1.json"
@@ -219,8 +223,28 @@ dev.buildserver.Main, program argument: operator), or from a shell:
 
 Stop with Ctrl-C.
 TXT
-  wait -n "${PIDS[@]}" || true
-  die "a process of the stack exited; see $STATE/*.log"
+  RESTART_REQUESTED=0
+  trap 'RESTART_REQUESTED=1' USR1
+  while true; do
+    wait -n "${PIDS[@]}" || true
+    if [ "$RESTART_REQUESTED" = 1 ]; then
+      RESTART_REQUESTED=0
+      restart_apiserver
+      continue
+    fi
+    die "a process of the stack exited; see $STATE/*.log"
+  done
+}
+
+restart_apiserver() { # SIGTERM, then a new kube-apiserver with the same flags, ready again
+  local old="${PIDS[$APISERVER_INDEX]}"
+  say "restarting kube-apiserver (pid $old)"
+  kill "$old" 2>/dev/null || true
+  wait "$old" 2>/dev/null || true
+  "${APISERVER_CMD[@]}" >>"$STATE/kube-apiserver.log" 2>&1 &
+  PIDS[APISERVER_INDEX]=$!
+  wait_for "kube-apiserver (restarted)" 90 "$KUBECTL" get --raw /readyz
+  say "kube-apiserver restarted (pid ${PIDS[$APISERVER_INDEX]})"
 }
 
 print_next_steps() {

@@ -91,14 +91,23 @@ public final class BuilderProcess implements AutoCloseable {
     }
   }
 
-  /** {@code java <options> -cp <the test class path> dev.buildserver.Main <args>}. */
+  /**
+   * {@code java <options> -cp <the test class path> dev.buildserver.Main <args>}, or with {@code
+   * -Dbuilder.jar=<path>} (make chaos) {@code java <options> -jar <path> <args>}: the real jar.
+   */
   private static List<String> command(List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("dev.buildserver.Main");
+    String jar = System.getProperty("builder.jar", "");
+    if (jar.isBlank()) {
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add("dev.buildserver.Main");
+    } else {
+      command.add("-jar");
+      command.add(jar);
+    }
     command.addAll(List.of(args));
     return command;
   }

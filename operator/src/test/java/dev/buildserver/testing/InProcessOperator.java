@@ -49,6 +49,11 @@ public final class InProcessOperator implements AutoCloseable {
     // Test servers (URL sources, ledgers) run on loopback, which the operator refuses by default.
     properties.put("buildserver.outbound.allow-loopback", true);
     properties.putAll(extra);
+    return startWith(beans, properties);
+  }
+
+  /** With these configuration properties only: for a stack other than the shared test rig. */
+  public static InProcessOperator startWith(List<Object> beans, Map<String, Object> properties) {
     ApplicationContext context =
         ApplicationContext.builder().properties(properties).singletons(beans.toArray()).start();
     EmbeddedServer server = context.getBean(EmbeddedServer.class).start();

@@ -1,0 +1,213 @@
+package dev.buildserver.chaos;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.buildserver.testing.BuilderProcess;
+import dev.buildserver.testing.RepoFiles;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The stack of {@code make stack} ({@code hack/local-stack.sh stack}): its own etcd,
+ * kube-apiserver, moto (behind hack/moto-front.py) and CRDs, on free ports, with its state in
+ * {@code target/chaos/<name>}. The API server can be restarted (SIGUSR1 to the script) and AWS
+ * faults switched on.
+ */
+final class LocalStack implements AutoCloseable {
+
+  private final Process script;
+  private final Path state;
+  private final Path log;
+  private final int apiServerPort;
+  private final int motoPort;
+  private final KubernetesClient client;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private LocalStack(Process script, Path state, Path log, int apiServerPort, int motoPort) {
+    this.script = script;
+    this.state = state;
+    this.log = log;
+    this.apiServerPort = apiServerPort;
+    this.motoPort = motoPort;
+    this.client = clientFor(state.resolve("kubeconfig"));
+  }
+
+  static LocalStack start(String name) {
+    Path state = Path.of("target", "chaos", name).toAbsolutePath();
+    int apiServer = BuilderProcess.freePort();
+    int etcd = freePair();
+    int moto = BuilderProcess.freePort();
+    int ledger = BuilderProcess.freePort();
+    Path log = state.resolveSibling(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder("hack/local-stack.sh", "stack")
+            .directory(RepoFiles.repo().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder
+        .environment()
+        .putAll(
+            Map.of(
+                "STACK_DIR", state.toString(),
+                "APISERVER_PORT", Integer.toString(apiServer),
+                "ETCD_PORT", Integer.toString(etcd),
+                "MOTO_PORT", Integer.toString(moto),
+                "LEDGER_PORT", Integer.toString(ledger)));
+    try {
+      Files.createDirectories(state.getParent());
+      Process script = builder.start();
+      Path env = state.resolve("env");
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofMillis(500))
+          .failFast("hack/local-stack.sh stack exited; see " + log, () -> !script.isAlive())
+          .until(() -> Files.exists(env));
+      return new LocalStack(script, state, log, apiServer, moto);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A port p with p+1 free too (etcd's client and peer ports). */
+  private static int freePair() {
+    for (int i = 0; i < 50; i++) {
+      int port = BuilderProcess.freePort();
+      if (port < 65535 && portFree(port + 1)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no two adjacent free ports in 50 tries");
+  }
+
+  private static boolean portFree(int port) {
+    try (var socket =
+        new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static KubernetesClient clientFor(Path kubeconfig) {
+    try {
+      return new KubernetesClientBuilder()
+          .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Path kubeconfig() {
+    return state.resolve("kubeconfig");
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  int apiServerPort() {
+    return apiServerPort;
+  }
+
+  int motoPort() {
+    return motoPort;
+  }
+
+  URI motoEndpoint() {
+    return URI.create("http://127.0.0.1:" + motoPort);
+  }
+
+  /** Restarts kube-apiserver (etcd keeps the state) and waits until it is ready again. */
+  void restartApiServer() {
+    long before = restarts();
+    signal("-USR1");
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .failFast("hack/local-stack.sh stack exited; see " + log, () -> !script.isAlive())
+        .until(() -> restarts() > before);
+  }
+
+  /** How many restarts the script reported done (it waits for /readyz before it says so). */
+  private long restarts() {
+    try {
+      return Files.readAllLines(log).stream()
+          .filter(l -> l.contains("kube-apiserver restarted"))
+          .count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Makes {@code rate} of the AWS calls signed with {@code accessKey} answer like a throttled AWS
+   * (0 switches it off).
+   */
+  void awsFaults(double rate, String accessKey) {
+    call(
+        "/_chaos/faults",
+        "{\"rate\":" + rate + ",\"accessKeys\":[\"" + accessKey + "\"],\"seed\":12}");
+  }
+
+  /** The faults moto's front injected so far, by service/code, and its idempotent replays. */
+  String awsFaultCounts() {
+    return call("/_chaos/faults", null);
+  }
+
+  private String call(String path, String json) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(motoEndpoint().resolve(path));
+    request =
+        json == null ? request.GET() : request.POST(HttpRequest.BodyPublishers.ofString(json));
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void signal(String signal) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", signal, Long.toString(script.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill " + signal + " " + script.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    if (script.isAlive()) {
+      signal("-TERM"); // the script stops what it started
+      try {
+        if (!script.waitFor(60, TimeUnit.SECONDS)) {
+          script.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
