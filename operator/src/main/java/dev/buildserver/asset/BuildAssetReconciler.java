@@ -197,18 +197,24 @@ public class BuildAssetReconciler
                 .map(BuildAssetSpec::source)
                 .map(reference)
                 .map(KeyReference::name);
-    return InformerEventSourceConfiguration.from(type, BuildAsset.class)
-        .withName(name)
-        .withNamespacesInheritedFromController()
+    var informer =
+        InformerEventSourceConfiguration.from(type, BuildAsset.class)
+            .withName(name)
+            .withNamespacesInheritedFromController();
+    if (context.getControllerConfiguration().getInformerConfig().getNamespaces().size() <= 1) {
+      // Only names and versions are kept: the content is read when a BuildAsset needs it, so the
+      // cluster's Secrets and ConfigMaps (Helm releases among them) are not held in memory. Not
+      // with several namespaces: their informers would share this one store, and each one's list
+      // would drop the others' entries.
+      informer.withItemStore(new MetadataOnlyStore<>(type));
+    }
+    return informer
         .withPrimaryToSecondaryMapper(
             (BuildAsset asset) ->
                 referenced
                     .apply(asset)
                     .map(n -> Set.of(new ResourceID(n, asset.getMetadata().getNamespace())))
                     .orElse(Set.of()))
-        // Only names and versions are kept: the content is read when a BuildAsset needs it, so
-        // the cluster's Secrets and ConfigMaps (Helm releases among them) are not held in memory.
-        .withItemStore(new MetadataOnlyStore<>(type))
         .withSecondaryToPrimaryMapper(
             secondary ->
                 context

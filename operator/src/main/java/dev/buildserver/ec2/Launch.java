@@ -4,6 +4,7 @@ import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
+import dev.buildserver.status.Reason;
 import java.util.Optional;
 
 /**
@@ -23,9 +24,18 @@ final class Launch implements RunStep {
     Ec2TestRunSpec spec = run.spec();
     Ec2TestRunStatus status = run.status();
     Optional<InstanceInfo> earlier;
-    String instanceId;
     try {
       earlier = ec2.findByOwner(spec.region(), run.identity().uid());
+    } catch (Problem p) {
+      if (p.kind() != Reason.InvalidRegion) {
+        throw p; // an instance launched before a crash may exist: never give up on finding it
+      }
+      // No call can reach an unknown region, so nothing was launched there: the run ends here.
+      RunStep.fail(status, new Check("launch", "an instance", p.getMessage(), false));
+      return RunStep.enter(status, Phase.Terminating, p.getMessage());
+    }
+    String instanceId;
+    try {
       if (earlier.isPresent()) {
         instanceId = earlier.get().instanceId(); // a crash after RunInstances: never launch twice
       } else {
@@ -43,7 +53,7 @@ final class Launch implements RunStep {
       if (p.retryable()) {
         throw p;
       }
-      // Nothing was launched (an unknown region, a missing template): the run ends here.
+      // Nothing was launched (a missing template, a refused launch): the run ends here.
       RunStep.fail(status, new Check("launch", "an instance", p.getMessage(), false));
       return RunStep.enter(status, Phase.Terminating, p.getMessage());
     }

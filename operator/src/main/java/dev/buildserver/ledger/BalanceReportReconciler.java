@@ -68,6 +68,8 @@ public class BalanceReportReconciler
     this.clock = clock;
   }
 
+  private static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+
   @Override
   public UpdateControl<BalanceReport> reconcile(
       BalanceReport report, Context<BalanceReport> context) {
@@ -75,7 +77,10 @@ public class BalanceReportReconciler
     if (Pause.isPaused(report)) {
       return status.record(report, next, Pause.condition(), context);
     }
-    Optional<Duration> refresh = Durations.parse(report.getSpec().refreshInterval());
+    // The CRD refuses less than 1s; an object stored before that rule gets the floor here.
+    Optional<Duration> refresh =
+        Durations.parse(report.getSpec().refreshInterval())
+            .map(d -> d.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : d);
     Progress due = untilDue(report, refresh);
     if (!(due instanceof Progress.ContinueNow)) {
       return due.schedule(UpdateControl.noUpdate()); // nothing to read yet

@@ -9,9 +9,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Which ledger to read and how to report it. */
 @ValidationRule(
-    value = "!has(self.refreshInterval) || duration(self.refreshInterval) >= duration('10s')",
+    value = "!has(self.refreshInterval) || duration(self.refreshInterval) >= duration('1s')",
     fieldPath = ".refreshInterval",
-    message = "refreshInterval must be at least 10s (e.g. 15m): a ledger is not re-read more often")
+    message = "refreshInterval must be at least 1s (e.g. 15m): a ledger is not re-read more often")
 public record BalanceReportSpec(
     @Required @JsonPropertyDescription("The ledger API to read.") LedgerSource ledger,
     @Pattern("^([0-9]+(ms|s|m|h))+$")

@@ -156,13 +156,15 @@ public class ObjectStore implements AutoCloseable {
   /**
    * Aborts the unfinished multipart uploads of exactly bucket/key that this process is not running:
    * the parts of a writer that died mid-upload (kill -9, a lost node), which S3 keeps and bills
-   * until they are aborted. Returns how many it aborted.
+   * until they are aborted. Best effort: without s3:ListBucketMultipartUploads or
+   * s3:AbortMultipartUpload, or on a store without the call, it warns and aborts none (an
+   * AbortIncompleteMultipartUpload lifecycle rule is the other way). Returns how many it aborted.
    */
   public int abortUnfinishedUploads(String region, String bucket, String key) {
     S3Client s3 = s3(region);
+    int aborted = 0;
     try {
-      int aborted = 0;
-      var uploads = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+      var uploads = s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(key)).uploads();
       for (var upload : uploads) {
         if (upload.key().equals(key) && !multipart.inFlight(upload.uploadId())) {
           try {
@@ -173,21 +175,26 @@ public class ObjectStore implements AutoCloseable {
           }
         }
       }
-      if (aborted > 0) {
-        LOG.info(
-            "Aborted {} unfinished multipart upload(s) of {} left by an earlier writer",
-            aborted,
-            location(bucket, key));
-      }
-      return aborted;
     } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        return 0; // no bucket yet, so no upload either
+      if (e.statusCode() != 404) { // 404: no bucket yet, so no upload either
+        LOG.warn(
+            "Could not clean up unfinished multipart uploads of {}: {} (needs {})",
+            location(bucket, key),
+            e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode(),
+            S3Errors.permission("ListMultipartUploads"));
       }
-      throw S3Errors.problem(e, "ListMultipartUploads", location(bucket, key));
     } catch (SdkClientException e) {
-      throw S3Errors.unreachable(e);
+      LOG.warn(
+          "Could not clean up unfinished multipart uploads of {}: S3 unreachable",
+          location(bucket, key));
     }
+    if (aborted > 0) {
+      LOG.info(
+          "Aborted {} unfinished multipart upload(s) of {} left by an earlier writer",
+          aborted,
+          location(bucket, key));
+    }
+    return aborted;
   }
 
   /** Copies the object's bytes to {@code out}. */

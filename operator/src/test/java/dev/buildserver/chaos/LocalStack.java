@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -69,11 +70,16 @@ final class LocalStack implements AutoCloseable {
       Files.createDirectories(state.getParent());
       Process script = builder.start();
       Path env = state.resolve("env");
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofMillis(500))
-          .failFast("hack/local-stack.sh stack exited; see " + log, () -> !script.isAlive())
-          .until(() -> Files.exists(env));
+      try {
+        await()
+            .atMost(Duration.ofMinutes(3))
+            .pollInterval(Duration.ofMillis(500))
+            .failFast("hack/local-stack.sh stack exited; see " + log, () -> !script.isAlive())
+            .until(() -> Files.exists(env));
+      } catch (RuntimeException | AssertionError e) {
+        stop(script); // never leave a half-started stack behind
+        throw e;
+      }
       return new LocalStack(script, state, log, apiServer, moto);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -199,15 +205,22 @@ final class LocalStack implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    if (script.isAlive()) {
-      signal("-TERM"); // the script stops what it started
-      try {
-        if (!script.waitFor(60, TimeUnit.SECONDS)) {
-          script.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    stop(script);
+  }
+
+  /**
+   * SIGTERM to the script, which stops what it started; after 90 s (its own SIGKILL comes after 15
+   * s per process) whatever is left is killed.
+   */
+  private static void stop(Process script) {
+    List<ProcessHandle> children = script.descendants().toList();
+    script.destroy();
+    try {
+      script.waitFor(90, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    script.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 }

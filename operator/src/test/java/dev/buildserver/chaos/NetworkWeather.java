@@ -53,10 +53,11 @@ final class NetworkWeather implements AutoCloseable {
       }
       Toxic toxic = TOXICS.get(random.nextInt(TOXICS.size()));
       current = toxic; // set first: the calm after it removes whatever part of it went on
-      spells.computeIfAbsent("network/" + toxic.type(), k -> new AtomicInteger()).incrementAndGet();
       for (String proxy : proxies) {
         toxiproxy.addToxic(proxy, toxic.type(), toxic.type(), toxic.toxicity(), toxic.attributes());
       }
+      // Counted once toxiproxy took it on every proxy.
+      spells.computeIfAbsent("network/" + toxic.type(), k -> new AtomicInteger()).incrementAndGet();
     } catch (RuntimeException e) {
       // a failed toxiproxy call ends this turn; the next one calms what went on
     }

@@ -47,12 +47,17 @@ final class Toxiproxy implements AutoCloseable {
               .redirectOutput(log.toFile())
               .start();
       Toxiproxy toxiproxy = new Toxiproxy(process, URI.create("http://127.0.0.1:" + port));
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(200))
-          .failFast("toxiproxy-server exited; see " + log, () -> !process.isAlive())
-          .ignoreExceptions()
-          .until(() -> toxiproxy.send("GET", "/version", null) == 200);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(200))
+            .failFast("toxiproxy-server exited; see " + log, () -> !process.isAlive())
+            .ignoreExceptions()
+            .until(() -> toxiproxy.send("GET", "/version", null) == 200);
+      } catch (RuntimeException | AssertionError e) {
+        process.destroyForcibly();
+        throw e;
+      }
       return toxiproxy;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

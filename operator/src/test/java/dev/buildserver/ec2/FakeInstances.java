@@ -1,5 +1,6 @@
 package dev.buildserver.ec2;
 
+import dev.buildserver.status.Problem;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,9 @@ final class FakeInstances implements Instances {
 
   /** Owner-tag lookups that find nothing yet, as right after RunInstances. */
   int hiddenLookups;
+
+  /** What every owner-tag lookup fails with, when set. */
+  Problem lookupFailure;
 
   /** An instance as launched for a run (owner tag set), in {@code state}. */
   InstanceInfo add(String uid, String state) {
@@ -56,6 +60,9 @@ final class FakeInstances implements Instances {
   @Override
   public Optional<InstanceInfo> findByOwner(String region, String uid) {
     calls.add("DescribeInstances(owner)");
+    if (lookupFailure != null) {
+      throw lookupFailure;
+    }
     if (hiddenLookups > 0) {
       hiddenLookups--;
       return Optional.empty();

@@ -1,10 +1,13 @@
 package dev.buildserver.ec2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
+import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
+import dev.buildserver.status.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -70,6 +73,26 @@ class RunStepsTest {
       assertThat(status.getPhase()).isEqualTo(Phase.WaitingForRunning);
       assertThat(status.getInstanceId()).isEqualTo("i-1");
       assertThat(ec2.calls).containsExactly("DescribeInstances(owner)", "RunInstances");
+    }
+
+    @Test
+    void endsTheRunInARegionNoCallCanReach() {
+      ec2.lookupFailure = new Problem(Reason.InvalidRegion, "'zz-nowhere-1' is no region", false);
+      Ec2TestRunStatus status = in(Phase.Launching);
+      new Launch(ec2).advance(run(status, CREATED, true));
+      assertThat(status.getPhase()).isEqualTo(Phase.Terminating);
+      assertThat(status.getChecks()).extracting(c -> c.passed()).containsExactly(false);
+    }
+
+    @Test
+    void keepsLookingWhenTheLookupIsRefused() {
+      // An instance launched before a crash may exist: a refused lookup must not end the run.
+      ec2.lookupFailure = new Problem(Reason.AccessDenied, "UnauthorizedOperation", false);
+      Ec2TestRunStatus status = in(Phase.Launching);
+      assertThatThrownBy(() -> new Launch(ec2).advance(run(status, CREATED, true)))
+          .isSameAs(ec2.lookupFailure);
+      assertThat(status.getPhase()).isEqualTo(Phase.Launching);
+      assertThat(ec2.calls).containsExactly("DescribeInstances(owner)");
     }
 
     @Test
