@@ -35,7 +35,7 @@ summary = {
     "badInputsTried": hostile.get("tried", 0),
     "badInputsAnswered": hostile.get("tried", 0) - hostile.get("unanswered", 0),
     "secretSearches": chaos.get("secretSearches"),
-    "secretsFound": chaos.get("secretsFound", 0) + hostile.get("secretsFound", 0),
+    "secretsFound": chaos.get("secretsFound", 0),  # HostileInputE2ETest fails on any it finds
 }
 (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 

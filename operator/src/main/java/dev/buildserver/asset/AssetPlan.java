@@ -85,7 +85,7 @@ public record AssetPlan(
     if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
       throw new Problem(Reason.InvalidKey, "the object key is longer than S3's 1024 bytes", false);
     }
-    if (Arrays.asList(key.split("/", -1)).stream().anyMatch(s -> s.equals(".") || s.equals(".."))) {
+    if (Arrays.stream(key.split("/", -1)).anyMatch(s -> s.equals(".") || s.equals(".."))) {
       // S3 keeps such a key as is, but tools that copy a bucket to disk resolve it elsewhere.
       throw new Problem(
           Reason.InvalidKey,

@@ -43,6 +43,9 @@ public class BalanceReportReconciler
   /** Days kept in status; the full series goes to output.s3. */
   static final int STATUS_DAYS = 366;
 
+  /** The shortest refresh interval: the CRD refuses less, and older objects get this. */
+  private static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+
   private final BalanceService balances;
   private final OwnedObjects owned;
   private final ReportPublisher publisher;
@@ -68,8 +71,6 @@ public class BalanceReportReconciler
     this.clock = clock;
   }
 
-  private static final Duration MIN_REFRESH = Duration.ofSeconds(1);
-
   @Override
   public UpdateControl<BalanceReport> reconcile(
       BalanceReport report, Context<BalanceReport> context) {
@@ -77,7 +78,6 @@ public class BalanceReportReconciler
     if (Pause.isPaused(report)) {
       return status.record(report, next, Pause.condition(), context);
     }
-    // The CRD refuses less than 1s; an object stored before that rule gets the floor here.
     Optional<Duration> refresh =
         Durations.parse(report.getSpec().refreshInterval())
             .map(d -> d.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : d);

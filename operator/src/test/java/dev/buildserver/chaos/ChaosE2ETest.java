@@ -17,6 +17,7 @@ import dev.buildserver.testing.StaticHttpServer;
 import io.fabric8.kubernetes.api.model.Event;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -123,7 +127,7 @@ class ChaosE2ETest {
   }
 
   private static int port(String url) {
-    return java.net.URI.create(url.replace("{page}", "1")).getPort();
+    return URI.create(url.replace("{page}", "1")).getPort();
   }
 
   @AfterAll
@@ -204,20 +208,16 @@ class ChaosE2ETest {
   }
 
   private static void awaitConverged(Workload workload, Duration within) {
-    List<List<String>> last = new ArrayList<>(List.of(List.of()));
+    AtomicReference<List<String>> pending = new AtomicReference<>(List.of());
     try {
       await()
           .atMost(within)
           .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () -> {
-                last.set(0, workload.pending());
-                return last.get(0).isEmpty();
-              });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+          .until(() -> pending.updateAndGet(p -> workload.pending()).isEmpty());
+    } catch (ConditionTimeoutException e) {
       dumpThreads(workload.namespace());
       throw new AssertionError(
-          workload.namespace() + " did not converge within " + within + ": " + last.get(0), e);
+          workload.namespace() + " did not converge within " + within + ": " + pending.get(), e);
     }
   }
 
@@ -233,7 +233,7 @@ class ChaosE2ETest {
           .redirectErrorStream(true)
           .redirectOutput(out.toFile())
           .start()
-          .waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+          .waitFor(30, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -367,13 +367,5 @@ class ChaosE2ETest {
     }
     assertThat(LOGS).as("operator logs of every start").hasSizeGreaterThan(SIZE.kills());
     assertThat(SECRETS.findings()).isEmpty();
-  }
-
-  static {
-    try {
-      Files.createDirectories(Path.of("target", "chaos"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -32,7 +32,6 @@ final class KubeFaults implements Interceptor, AutoCloseable {
   private final Random random = new Random(7);
   private final HttpServer server;
   private final Map<String, AtomicInteger> injected = new ConcurrentHashMap<>();
-  private final AtomicInteger requests = new AtomicInteger();
   private volatile boolean on = true;
 
   KubeFaults(double rate) {
@@ -71,7 +70,6 @@ final class KubeFaults implements Interceptor, AutoCloseable {
 
   @Override
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-    requests.incrementAndGet();
     String kind;
     synchronized (random) {
       if (!on || random.nextDouble() >= rate) {
@@ -87,10 +85,6 @@ final class KubeFaults implements Interceptor, AutoCloseable {
   /** Stops injecting (the requests already sent keep their answers). */
   void off() {
     on = false;
-  }
-
-  int requests() {
-    return requests.get();
   }
 
   /** The faults injected, by kind ("kube-client/409", ...). */

@@ -31,16 +31,14 @@ final class LocalStack implements AutoCloseable {
   private final Process script;
   private final Path state;
   private final Path log;
-  private final int apiServerPort;
   private final int motoPort;
   private final KubernetesClient client;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private LocalStack(Process script, Path state, Path log, int apiServerPort, int motoPort) {
+  private LocalStack(Process script, Path state, Path log, int motoPort) {
     this.script = script;
     this.state = state;
     this.log = log;
-    this.apiServerPort = apiServerPort;
     this.motoPort = motoPort;
     this.client = clientFor(state.resolve("kubeconfig"));
   }
@@ -48,7 +46,7 @@ final class LocalStack implements AutoCloseable {
   static LocalStack start(String name) {
     Path state = Path.of("target", "chaos", name).toAbsolutePath();
     int apiServer = BuilderProcess.freePort();
-    int etcd = freePair();
+    int etcd = BuilderProcess.freePortPair();
     int moto = BuilderProcess.freePort();
     int ledger = BuilderProcess.freePort();
     Path log = state.resolveSibling(name + ".log");
@@ -80,29 +78,9 @@ final class LocalStack implements AutoCloseable {
         stop(script); // never leave a half-started stack behind
         throw e;
       }
-      return new LocalStack(script, state, log, apiServer, moto);
+      return new LocalStack(script, state, log, moto);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** A port p with p+1 free too (etcd's client and peer ports). */
-  private static int freePair() {
-    for (int i = 0; i < 50; i++) {
-      int port = BuilderProcess.freePort();
-      if (port < 65535 && portFree(port + 1)) {
-        return port;
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports in 50 tries");
-  }
-
-  private static boolean portFree(int port) {
-    try (var socket =
-        new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 
@@ -122,10 +100,6 @@ final class LocalStack implements AutoCloseable {
 
   KubernetesClient client() {
     return client;
-  }
-
-  int apiServerPort() {
-    return apiServerPort;
   }
 
   int motoPort() {

@@ -125,6 +125,26 @@ public final class BuilderProcess implements AutoCloseable {
     return MotoServer.freePort();
   }
 
+  /** A free port whose successor is free too (etcd's client and peer ports). */
+  public static int freePortPair() {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = freePort();
+      if (port < 65535 && bindable(port + 1)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no two adjacent free ports in 50 tries");
+  }
+
+  private static boolean bindable(int port) {
+    try (var socket =
+        new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   public Process process() {
     return process;
   }
