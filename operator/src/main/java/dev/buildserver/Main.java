@@ -1,6 +1,7 @@
 package dev.buildserver;
 
 import dev.buildserver.cli.BuilderCommand;
+import dev.buildserver.runtime.JarServiceIndex;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Setting;
 import io.micronaut.configuration.picocli.MicronautFactory;
@@ -45,6 +46,7 @@ public final class Main {
       return commandLine(CommandLine.defaultFactory()).execute(args);
     }
     boolean operator = args.length > 0 && "operator".equals(args[0]);
+    JarServiceIndex.installForSingleJarClassPath();
     try (ApplicationContext context =
         ApplicationContext.builder(Main.class)
             .environments(operator ? new String[0] : new String[] {"cli"})

@@ -23,6 +23,7 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.utils.Lazy;
 
 /**
  * AWS clients for every feature, one per service and region, sharing one HTTP connection pool. With
@@ -39,7 +40,13 @@ public class AwsClients implements AutoCloseable {
   private static final Pattern REGION_NAME = Pattern.compile("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
 
   private final AwsSettings settings;
-  private final SdkHttpClient http = ApacheHttpClient.builder().maxConnections(64).build();
+
+  /**
+   * Built on first use: its TLS set-up is a good part of a second that a start need not wait for.
+   */
+  private final Lazy<SdkHttpClient> http =
+      new Lazy<>(() -> ApacheHttpClient.builder().maxConnections(64).build());
+
   private final Map<String, S3Client> s3 = new ConcurrentHashMap<>();
   private final Map<String, Ec2Client> ec2 = new ConcurrentHashMap<>();
 
@@ -112,7 +119,7 @@ public class AwsClients implements AutoCloseable {
       B configure(B builder, String region) {
     builder
         .region(Region.of(region))
-        .httpClient(http)
+        .httpClient(http.getValue())
         .overrideConfiguration(
             ClientOverrideConfiguration.builder()
                 .retryStrategy(RetryMode.STANDARD)

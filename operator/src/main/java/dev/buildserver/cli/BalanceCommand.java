@@ -6,6 +6,7 @@ import dev.buildserver.ledger.BalanceCalculator;
 import dev.buildserver.ledger.BalanceReportData;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.ReportFormat;
+import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.Optional;
@@ -41,7 +42,7 @@ public class BalanceCommand implements Callable<Integer> {
   @Option(names = "--deduplicate", description = "Count identical transactions once.")
   boolean deduplicate;
 
-  @Inject BalanceService balances;
+  @Inject BeanProvider<BalanceService> balances;
   @Inject ObjectMapper json;
 
   @Override
@@ -52,7 +53,9 @@ public class BalanceCommand implements Callable<Integer> {
     Optional<String> token =
         Optional.ofNullable(System.getenv("BUILDER_LEDGER_TOKEN")).filter(t -> !t.isBlank());
     BalanceReportData data =
-        balances.report(url, token, new BalanceCalculator.Options(deduplicate, includeEmptyDays));
+        balances
+            .get()
+            .report(url, token, new BalanceCalculator.Options(deduplicate, includeEmptyDays));
     String text =
         switch (output) {
           case "json" -> json.writeValueAsString(ReportFormat.summary(data)) + "\n";

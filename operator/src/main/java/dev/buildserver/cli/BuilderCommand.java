@@ -2,7 +2,11 @@ package dev.buildserver.cli;
 
 import picocli.CommandLine.Command;
 
-/** The top-level {@code builder} command; it only groups the subcommands. */
+/**
+ * The top-level {@code builder} command; it only groups the subcommands. Picocli creates every
+ * subcommand before it runs one, so subcommands take their services as {@code BeanProvider}s: a
+ * command builds only the clients it uses (`builder balance` never builds an S3 client).
+ */
 @Command(
     name = "builder",
     mixinStandardHelpOptions = true,

@@ -10,6 +10,7 @@ import dev.buildserver.ec2.LaunchSpec;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
 import dev.buildserver.status.Setting;
+import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -98,7 +99,7 @@ public class Ec2TestCommand implements Callable<Integer> {
       description = "Also write the checks as JUnit XML to FILE, for CI servers.")
   Path junit;
 
-  @Inject Ec2TestRunner runner;
+  @Inject BeanProvider<Ec2TestRunner> runner;
   @Inject ObjectMapper json;
   @Inject Clock clock;
 
@@ -149,8 +150,9 @@ public class Ec2TestCommand implements Callable<Integer> {
     long backoff = FIRST_BACKOFF.toMillis();
     for (int attempt = 1; ; attempt++) {
       try {
-        return runner.step(
-            spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
+        return runner
+            .get()
+            .step(spec, run, started, status, clock.instant(), Ec2TestRunner.LaunchGate.ALWAYS);
       } catch (Problem problem) {
         if (!problem.retryable() || attempt >= ATTEMPTS) {
           throw problem;
@@ -169,11 +171,11 @@ public class Ec2TestCommand implements Callable<Integer> {
       return status.getInstanceId() == null ? "" : "; " + status.getInstanceId() + " was kept";
     }
     try {
-      Optional<String> instance = runner.instanceOf(spec.region(), run.uid(), status);
+      Optional<String> instance = runner.get().instanceOf(spec.region(), run.uid(), status);
       if (instance.isEmpty()) {
         return "";
       }
-      runner.terminate(spec.region(), instance.get());
+      runner.get().terminate(spec.region(), instance.get());
       return "; " + instance.get() + " was terminated";
     } catch (RuntimeException again) { // never hides the error that led here
       String id = status.getInstanceId() == null ? "the instance" : status.getInstanceId();
@@ -229,11 +231,12 @@ public class Ec2TestCommand implements Callable<Integer> {
             () -> {
               if (!keepInstance) {
                 runner
+                    .get()
                     .instanceOf(spec.region(), run.uid(), status)
                     .ifPresent(
                         id -> {
                           System.err.println("builder: interrupted: terminating " + id);
-                          runner.terminate(spec.region(), id);
+                          runner.get().terminate(spec.region(), id);
                         });
               }
             });

@@ -1,6 +1,7 @@
 package dev.buildserver.cli;
 
 import dev.buildserver.s3.ObjectStore;
+import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,18 +31,18 @@ public class GetAssetCommand implements Callable<Integer> {
   @Option(names = "--region", description = "Bucket region (default: AWS_REGION).")
   String region;
 
-  @Inject ObjectStore store;
+  @Inject BeanProvider<ObjectStore> store;
 
   @Override
   public Integer call() throws IOException {
     if (file == null) {
-      store.get(region, bucket, key, System.out);
+      store.get().get(region, bucket, key, System.out);
       System.out.flush();
       return 0;
     }
     Path partial = file.resolveSibling(file.getFileName() + ".part");
     try (OutputStream out = Files.newOutputStream(partial)) {
-      store.get(region, bucket, key, out);
+      store.get().get(region, bucket, key, out);
     } catch (RuntimeException e) {
       Files.deleteIfExists(partial);
       throw e;

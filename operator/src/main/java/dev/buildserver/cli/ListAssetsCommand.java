@@ -2,6 +2,7 @@ package dev.buildserver.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.s3.ObjectStore;
+import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -30,12 +31,12 @@ public class ListAssetsCommand implements Callable<Integer> {
       description = "table or json (default table).")
   String output;
 
-  @Inject ObjectStore store;
+  @Inject BeanProvider<ObjectStore> store;
   @Inject ObjectMapper json;
 
   @Override
   public Integer call() throws IOException {
-    var objects = store.list(region, bucket, prefix, Integer.MAX_VALUE);
+    var objects = store.get().list(region, bucket, prefix, Integer.MAX_VALUE);
     if ("json".equals(output)) {
       System.out.println(json.writeValueAsString(objects));
       return 0;

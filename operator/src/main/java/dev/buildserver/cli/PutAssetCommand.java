@@ -8,6 +8,7 @@ import dev.buildserver.asset.UrlSource;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.StoredObject;
+import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,8 +70,8 @@ public class PutAssetCommand implements Callable<Integer> {
       description = "json (the only format; the default).")
   String output;
 
-  @Inject ObjectStore store;
-  @Inject UrlSource urls;
+  @Inject BeanProvider<ObjectStore> store;
+  @Inject BeanProvider<UrlSource> urls;
   @Inject ObjectMapper json;
 
   @Override
@@ -100,7 +101,7 @@ public class PutAssetCommand implements Callable<Integer> {
             Map.of(),
             sha256 == null ? null : sha256.toLowerCase(Locale.ROOT),
             createBucket);
-    StoredObject stored = store.put(write, content.toObjectContent(urls));
+    StoredObject stored = store.get().put(write, content.toObjectContent(urls.get()));
     System.out.println(json.writeValueAsString(stored));
     return 0;
   }

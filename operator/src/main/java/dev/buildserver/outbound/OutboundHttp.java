@@ -4,6 +4,7 @@ import dev.buildserver.common.Durations;
 import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micronaut.context.BeanProvider;
+import io.micronaut.core.util.SupplierUtil;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
@@ -24,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Fetches URLs under the outbound rules: every hop of a redirect is checked by the guard,
@@ -48,7 +50,9 @@ public class OutboundHttp {
 
   private final OutboundSettings settings;
   private final OutboundGuard guard;
-  private final HttpClient client;
+
+  /** Built on first use: its TLS set-up need not delay a start (the operator's readiness). */
+  private final Supplier<HttpClient> client;
 
   /** Without a Kubernetes API server to protect (the CLI, tests). */
   public OutboundHttp(OutboundSettings settings) {
@@ -68,10 +72,12 @@ public class OutboundHttp {
     this.settings = settings;
     this.guard = guard;
     this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.getConnectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+        SupplierUtil.memoized(
+            () ->
+                HttpClient.newBuilder()
+                    .connectTimeout(settings.getConnectTimeout())
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build());
   }
 
   /** A successful (2xx) response whose body must be closed by the caller. */
@@ -185,7 +191,7 @@ public class OutboundHttp {
               + " cannot be sent: a header holds a character HTTP does not allow");
     }
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return client.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new OutboundRefused(
           Reason.UrlUnreachable, "no answer from " + display(uri) + " in time", e);

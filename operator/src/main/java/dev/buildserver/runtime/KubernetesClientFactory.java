@@ -29,7 +29,7 @@ public class KubernetesClientFactory {
         settings
             .getKubeconfig()
             .map(KubernetesClientFactory::fromFile)
-            .orElseGet(() -> new KubernetesClientBuilder().build().getConfiguration());
+            .orElseGet(() -> Config.autoConfigure(null));
     settings
         .getImpersonateUser()
         .ifPresent(
