@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 RESULTS = "operator/target/bench"
-ORDER = ["convergence", "startup", "ec2-runs", "asset-upload", "ledger-fetch"]
+ORDER = ["convergence", "shards", "startup", "ec2-runs", "asset-upload", "ledger-fetch"]
 
 
 def machine():

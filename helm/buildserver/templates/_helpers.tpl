@@ -45,3 +45,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end -}}
+
+{{/* The Deployment of one shard (dict "root" $ "shard" name), "" for the main one. */}}
+{{- define "buildserver.shardName" -}}
+{{- $name := include "buildserver.fullname" .root -}}
+{{- if .shard -}}
+{{- printf "%s-shard-%s" $name .shard | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The pod selector of one shard's Deployment; without sharding, the release's selector alone. */}}
+{{- define "buildserver.shardSelectorLabels" -}}
+{{ include "buildserver.selectorLabels" .root }}
+{{- if .root.Values.sharding.shards }}
+buildserver.dev/operator-shard: {{ .shard | default "main" | quote }}
+{{- end }}
+{{- end -}}

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Keeps the object a BuildAsset describes in S3: writes it when missing, changed or drifted, leaves
@@ -206,7 +207,15 @@ public class BuildAssetReconciler
       // cluster's Secrets and ConfigMaps (Helm releases among them) are not held in memory. Not
       // with several namespaces: their informers would share this one store, and each one's list
       // would drop the others' entries.
-      informer.withItemStore(new MetadataOnlyStore<>(type));
+      // A shard (a label selector) keeps only those its own BuildAssets name: each event is still
+      // seen, so an object a BuildAsset comes to name later is kept from its next change on.
+      boolean shard =
+          context.getControllerConfiguration().getInformerConfig().getLabelSelector() != null;
+      informer.withItemStore(
+          shard
+              ? new MetadataOnlyStore<>(
+                  type, object -> naming(context, referenced, object).findAny().isPresent())
+              : new MetadataOnlyStore<>(type));
     }
     return informer
         .withPrimaryToSecondaryMapper(
@@ -217,18 +226,26 @@ public class BuildAssetReconciler
                     .orElse(Set.of()))
         .withSecondaryToPrimaryMapper(
             secondary ->
-                context
-                    .getPrimaryCache()
-                    .list(
-                        secondary.getMetadata().getNamespace(),
-                        asset ->
-                            referenced
-                                .apply(asset)
-                                .filter(secondary.getMetadata().getName()::equals)
-                                .isPresent())
+                naming(context, referenced, secondary)
                     .map(ResourceID::fromResource)
                     .collect(Collectors.toSet()))
         .build();
+  }
+
+  /** The cached BuildAssets that name this ConfigMap or Secret as their source. */
+  private static Stream<BuildAsset> naming(
+      EventSourceContext<BuildAsset> context,
+      Function<BuildAsset, Optional<String>> referenced,
+      HasMetadata secondary) {
+    return context
+        .getPrimaryCache()
+        .list(
+            secondary.getMetadata().getNamespace(),
+            asset ->
+                referenced
+                    .apply(asset)
+                    .filter(secondary.getMetadata().getName()::equals)
+                    .isPresent());
   }
 
   private AssetPlan.Lookups lookups(BuildAsset asset, Context<BuildAsset> context) {

@@ -7,20 +7,28 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
  * An informer cache that keeps only the identity of each object (namespace, name, uid,
  * resourceVersion), never its data. Watching Secrets and ConfigMaps this way costs a few hundred
- * bytes per object, however large they are; the content is read on demand.
+ * bytes per object, however large they are; the content is read on demand. An object the filter
+ * refuses is not kept at all (a shard keeps only what its own BuildAssets name).
  */
 final class MetadataOnlyStore<T extends HasMetadata> implements ItemStore<T> {
 
   private final Class<T> type;
+  private final Predicate<T> keep;
   private final Map<String, T> items = new ConcurrentHashMap<>();
 
   MetadataOnlyStore(Class<T> type) {
+    this(type, object -> true);
+  }
+
+  MetadataOnlyStore(Class<T> type, Predicate<T> keep) {
     this.type = type;
+    this.keep = keep;
   }
 
   @Override
@@ -30,6 +38,9 @@ final class MetadataOnlyStore<T extends HasMetadata> implements ItemStore<T> {
 
   @Override
   public T put(String key, T object) {
+    if (!keep.test(object)) {
+      return items.remove(key);
+    }
     return items.put(key, identityOf(object));
   }
 

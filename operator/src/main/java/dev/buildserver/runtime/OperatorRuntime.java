@@ -4,7 +4,10 @@ import dev.buildserver.common.InstanceIdentity;
 import dev.buildserver.metrics.ResourceGauges;
 import dev.buildserver.status.MainConditions;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.RegisteredController;
@@ -17,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -105,6 +109,7 @@ public class OperatorRuntime {
                   o.withLeaderElectionConfiguration(leaderElection());
                 }
               });
+      settings.getLabelSelector().ifPresent(this::checkLabelSelector);
       for (Reconciler<?> reconciler : reconcilers) {
         register(op, reconciler);
       }
@@ -112,11 +117,12 @@ public class OperatorRuntime {
       op.start();
       state.set(State.RUNNING);
       LOG.info(
-          "Operator started with {} reconcilers, watching {}",
+          "Operator started with {} reconcilers, watching {}{}",
           reconcilers.size(),
           settings.getWatchNamespaces().isEmpty()
               ? "all namespaces"
-              : settings.getWatchNamespaces());
+              : settings.getWatchNamespaces(),
+          settings.getLabelSelector().map(s -> ", resources labelled " + s).orElse(""));
     } catch (RuntimeException e) {
       failure = rootMessage(e);
       state.set(State.FAILED);
@@ -146,6 +152,7 @@ public class OperatorRuntime {
               if (!namespaces.isEmpty()) {
                 o.settingNamespaces(new HashSet<>(namespaces));
               }
+              settings.getLabelSelector().ifPresent(o::withLabelSelector);
             });
     // buildserver_resources counts from the controller's own informer cache: what it reconciles.
     if (reconciler instanceof MainConditions main
@@ -156,6 +163,33 @@ public class OperatorRuntime {
           controller.getEventSourceManager().getControllerEventSource(),
           main.mainConditions(),
           Clock.systemUTC());
+    }
+  }
+
+  /**
+   * Lets the API server parse the shard's label selector once, so that a typo stops the start with
+   * one clear line instead of informers that retry forever.
+   */
+  private void checkLabelSelector(String selector) {
+    List<String> namespaces = settings.getWatchNamespaces();
+    var configMaps = client.configMaps(); // any kind the operator may list parses it the same way
+    try {
+      (namespaces.isEmpty()
+              ? configMaps.inAnyNamespace()
+              : configMaps.inNamespace(namespaces.get(0)))
+          .withLabelSelector(selector)
+          .list(new ListOptionsBuilder().withLimit(1L).build());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST) {
+        throw new IllegalArgumentException(
+            "buildserver.operator.label-selector '"
+                + selector
+                + "' is not a label selector (e.g. buildserver.dev/shard=a, !buildserver.dev/shard): "
+                + Optional.ofNullable(e.getStatus())
+                    .map(Status::getMessage)
+                    .orElse(e.getMessage()));
+      }
+      throw e;
     }
   }
 

@@ -16,6 +16,20 @@ public class OperatorSettings {
   private LeaderElection leaderElection = new LeaderElection();
   private String impersonateUser;
   private List<String> impersonateGroups = List.of();
+  private String labelSelector;
+
+  /**
+   * Serve only the BuildAssets, Ec2TestRuns and BalanceReports that match this label selector
+   * ({@code buildserver.dev/shard=a}, {@code !buildserver.dev/shard}, {@code key in (x, y)}): one
+   * shard of a scaled-out operator. Empty: every resource.
+   */
+  public Optional<String> getLabelSelector() {
+    return Optional.ofNullable(labelSelector).map(String::trim).filter(s -> !s.isEmpty());
+  }
+
+  public void setLabelSelector(String labelSelector) {
+    this.labelSelector = labelSelector;
+  }
 
   /** Namespaces to watch; empty means all namespaces. */
   public List<String> getWatchNamespaces() {

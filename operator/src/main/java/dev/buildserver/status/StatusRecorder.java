@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.HashSet;
@@ -126,6 +127,9 @@ public class StatusRecorder {
     if (previous != null && sameJson(previous, wanted)) {
       return;
     }
+    if (!stillServed(resource, context)) {
+      return;
+    }
     patch(resource, wanted, context);
     Set<String> told = new HashSet<>(); // two conditions moving together make one Event
     for (ConditionSpec condition : conditions) {
@@ -141,6 +145,25 @@ public class StatusRecorder {
         events.record(resource, condition.isWarning(), condition.reason(), condition.message());
       }
     }
+  }
+
+  /**
+   * Whether this process still serves the resource: its informer holds it. A resource relabelled to
+   * another shard while its reconcile ran here has left the cache, and its new shard owns its
+   * status from then on; a late write from here would take its status back a step.
+   */
+  private static <R extends CustomResource<?, ?>> boolean stillServed(
+      R resource, Context<R> context) {
+    if (context.getPrimaryCache().get(ResourceID.fromResource(resource)).isPresent()) {
+      return true;
+    }
+    LOG.info(
+        "{} {}/{} is no longer served by this process (relabelled to another shard, or deleted):"
+            + " its status is left to the process that serves it",
+        resource.getKind(),
+        resource.getMetadata().getNamespace(),
+        resource.getMetadata().getName());
+    return false;
   }
 
   /** Patches the status subresource and hands the result to the SDK's cache. */

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +80,7 @@ class ConvergenceBench {
       try (BuilderProcess operator = startOperator(namespace, jvm, "bench-operator-" + size)) {
         long start = System.nanoTime();
         createAssets(namespace, size);
-        awaitAllReady(namespace, size, operator);
+        awaitAllReady(namespace, size, List.of(operator));
         double seconds = (System.nanoTime() - start) / 1e9;
         long rss = Memory.rssKib(operator.process().pid());
         if (Boolean.getBoolean("bench.nmt")) { // -Dbench.nmt=true: where the RSS goes, by the JVM
@@ -165,6 +166,109 @@ class ConvergenceBench {
     parallel(size, i -> client.resource(asset(namespace, "asset-" + i)).create());
   }
 
+  private static final String SHARD_LABEL = "buildserver.dev/shard";
+
+  /**
+   * Scale-out by label selector: the same count of assets served by one process, then by three (the
+   * main one and shards a and b, a third each), every process with the chart's JVM options: time to
+   * all Ready and the RSS of each process.
+   */
+  @Test
+  void shardsSplitTheWorkAndTheMemory() throws Exception {
+    MotoServer.get().reset();
+    int size = Integer.getInteger("bench.shard.size", 10_000);
+    List<String> jvm = chartJvmOptions();
+    List<String> table = new ArrayList<>();
+    List<String> figures = new ArrayList<>();
+    table.add(
+        "| processes | first create → all Ready | assets/s | RSS of each process when Ready |");
+    table.add("|---:|---:|---:|---|");
+    for (List<String> shards : List.of(List.of(""), List.of("main", "a", "b"))) {
+      String namespace = KubeApi.get().newNamespace("shards-" + shards.size());
+      List<BuilderProcess> processes = new ArrayList<>();
+      try {
+        for (String shard : shards) {
+          Map<String, String> env =
+              shard.isEmpty()
+                  ? Map.of()
+                  : Map.of(
+                      "BUILDSERVER_OPERATOR_LABEL_SELECTOR",
+                      shard.equals("main") ? "!" + SHARD_LABEL : SHARD_LABEL + "=" + shard);
+          processes.add(
+              startOperator(namespace, jvm, "bench-shard-" + shards.size() + "-" + shard, env));
+        }
+        long start = System.nanoTime();
+        parallel(
+            size,
+            i -> {
+              BuildAsset asset = asset(namespace, "asset-" + i);
+              String shard = shards.get(i % shards.size());
+              if (!shard.isEmpty() && !shard.equals("main")) {
+                asset.getMetadata().setLabels(Map.of(SHARD_LABEL, shard));
+              }
+              client.resource(asset).create();
+            });
+        awaitAllReady(namespace, size, processes);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<Long> rss =
+            processes.stream().map(p -> Memory.rssKib(p.process().pid()) / 1024).toList();
+        table.add(
+            String.format(
+                "| %d | %.1f s | %.0f | %s MiB |",
+                shards.size(),
+                seconds,
+                size / seconds,
+                rss.stream().map(String::valueOf).collect(Collectors.joining(" / "))));
+        figures.add(
+            String.format(
+                "{\"processes\": %d, \"size\": %d, \"seconds\": %.3f, \"rssMiB\": %s}",
+                shards.size(), size, seconds, rss));
+      } finally {
+        processes.forEach(BuilderProcess::close);
+      }
+    }
+    List<String> report = new ArrayList<>();
+    report.add("## Scale-out by shard");
+    report.add("");
+    report.add(
+        String.format(
+            "%,d BuildAssets (1 KiB inline, %d client threads) served by one operator process,"
+                + " then by three (`!%s`, `%s=a`, `%s=b`, a third of the assets each), each process"
+                + " with the chart's JVM options, all on this one machine with the API server.",
+            size, THREADS, SHARD_LABEL, SHARD_LABEL, SHARD_LABEL));
+    report.add("");
+    report.addAll(table);
+    Bench.write("shards", report, "[" + String.join(",\n", figures) + "]");
+  }
+
+  /**
+   * Waits until the operator processes together count every asset Ready (their
+   * buildserver_resources gauges: cheap to poll, unlike listing thousands of objects, which would
+   * load the API server being measured), then confirms with one list from the API server.
+   */
+  private void awaitAllReady(String namespace, int size, List<BuilderProcess> processes)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    Map<String, String> readyAssets =
+        Map.of("kind", "BuildAsset", "condition", "Ready", "status", "True");
+    while (System.nanoTime() < deadline) {
+      double ready = 0;
+      for (BuilderProcess process : processes) {
+        assertThat(process.process().isAlive()).as("every operator process is alive").isTrue();
+        var scrape = process.get("/prometheus");
+        ready +=
+            scrape == null
+                ? 0
+                : new PrometheusText(scrape.body()).sum("buildserver_resources", readyAssets);
+      }
+      if (ready >= size && ready(namespace) == size) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(size + " assets were not all Ready within " + LIMIT);
+  }
+
   private static BuildAsset asset(String namespace, String name) {
     BuildAsset asset = new BuildAsset();
     asset.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
@@ -182,29 +286,6 @@ class ConvergenceBench {
             null,
             null));
     return asset;
-  }
-
-  /**
-   * Waits until the operator counts every asset Ready (its buildserver_resources gauge: cheap to
-   * poll, unlike listing thousands of objects, which would load the API server being measured),
-   * then confirms with one list from the API server.
-   */
-  private void awaitAllReady(String namespace, int size, BuilderProcess operator)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + LIMIT.toNanos();
-    Map<String, String> readyAssets =
-        Map.of("kind", "BuildAsset", "condition", "Ready", "status", "True");
-    while (System.nanoTime() < deadline) {
-      assertThat(operator.process().isAlive()).as("the operator process is alive").isTrue();
-      var scrape = operator.get("/prometheus");
-      if (scrape != null
-          && new PrometheusText(scrape.body()).sum("buildserver_resources", readyAssets) >= size
-          && ready(namespace) == size) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(size + " assets were not all Ready within " + LIMIT);
   }
 
   private long ready(String namespace) {
@@ -264,7 +345,13 @@ class ConvergenceBench {
   }
 
   private BuilderProcess startOperator(String namespace, List<String> jvm, String name) {
+    return startOperator(namespace, jvm, name, Map.of());
+  }
+
+  private BuilderProcess startOperator(
+      String namespace, List<String> jvm, String name, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>(BuilderProcess.awsEnv());
+    env.putAll(extraEnv);
     env.put("KUBECONFIG", KubeApi.get().kubeconfig().toString());
     env.put("BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString());
     env.put("BUILDSERVER_OPERATOR_WATCH_NAMESPACES", namespace);

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code target/chaos/<name>}. The API server can be restarted (SIGUSR1 to the script) and AWS
  * faults switched on.
  */
-final class LocalStack implements AutoCloseable {
+public final class LocalStack implements AutoCloseable {
 
   private final Process script;
   private final Path state;
@@ -43,7 +43,7 @@ final class LocalStack implements AutoCloseable {
     this.client = clientFor(state.resolve("kubeconfig"));
   }
 
-  static LocalStack start(String name) {
+  public static LocalStack start(String name) {
     Path state = Path.of("target", "chaos", name).toAbsolutePath();
     int apiServer = BuilderProcess.freePort();
     int etcd = BuilderProcess.freePortPair();
@@ -94,24 +94,24 @@ final class LocalStack implements AutoCloseable {
     }
   }
 
-  Path kubeconfig() {
+  public Path kubeconfig() {
     return state.resolve("kubeconfig");
   }
 
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return client;
   }
 
-  int motoPort() {
+  public int motoPort() {
     return motoPort;
   }
 
-  URI motoEndpoint() {
+  public URI motoEndpoint() {
     return URI.create("http://127.0.0.1:" + motoPort);
   }
 
   /** Restarts kube-apiserver (etcd keeps the state) and waits until it is ready again. */
-  void restartApiServer() {
+  public void restartApiServer() {
     long before = restarts();
     signal("-USR1");
     await()
@@ -136,14 +136,14 @@ final class LocalStack implements AutoCloseable {
    * Makes {@code rate} of the AWS calls signed with {@code accessKey} answer like a throttled AWS
    * (0 switches it off).
    */
-  void awsFaults(double rate, String accessKey) {
+  public void awsFaults(double rate, String accessKey) {
     call(
         "/_chaos/faults",
         "{\"rate\":" + rate + ",\"accessKeys\":[\"" + accessKey + "\"],\"seed\":12}");
   }
 
   /** The faults moto's front injected so far, by service/code, and its idempotent replays. */
-  String awsFaultCounts() {
+  public String awsFaultCounts() {
     return call("/_chaos/faults", null);
   }
 

@@ -1,6 +1,7 @@
 package dev.buildserver.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -117,6 +119,70 @@ class HelmChartTest {
     assertThat(rules(lease.getRules()))
         .containsExactly(
             Map.entry("coordination.k8s.io/leases", List.of("create", "get", "update")));
+  }
+
+  @Test
+  void shardingRunsADeploymentPerShardWithItsOwnSelectorLeaseAndBudget() {
+    List<HasMetadata> objects =
+        render(
+            t ->
+                t.set("sharding.shards[0]", "a").set("sharding.shards[1]", "b").set("replicas", 2));
+    List<Deployment> deployments =
+        objects.stream().filter(o -> o instanceof Deployment).map(Deployment.class::cast).toList();
+    assertThat(deployments)
+        .extracting(d -> d.getMetadata().getName())
+        .containsExactly("buildserver", "buildserver-shard-a", "buildserver-shard-b");
+    assertThat(deployments)
+        .extracting(d -> env(d).get("BUILDSERVER_OPERATOR_LABEL_SELECTOR"))
+        .containsExactly(
+            "!buildserver.dev/shard", "buildserver.dev/shard=a", "buildserver.dev/shard=b");
+    assertThat(deployments)
+        .extracting(d -> env(d).get("BUILDSERVER_OPERATOR_LEADER_ELECTION_LEASE_NAME"))
+        .containsExactly(
+            "buildserver-operator", "buildserver-operator-shard-a", "buildserver-operator-shard-b");
+    for (Deployment deployment : deployments) {
+      Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
+      for (Deployment other : deployments) {
+        Map<String, String> podLabels = other.getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(podLabels.entrySet().containsAll(selector.entrySet()))
+            .as(
+                "%s selects the pods of %s",
+                deployment.getMetadata().getName(), other.getMetadata().getName())
+            .isEqualTo(deployment == other);
+      }
+      var spread = deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+      assertThat(spread)
+          .singleElement()
+          .satisfies(c -> assertThat(c.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+    }
+    List<PodDisruptionBudget> budgets =
+        objects.stream()
+            .filter(o -> o instanceof PodDisruptionBudget)
+            .map(PodDisruptionBudget.class::cast)
+            .toList();
+    assertThat(budgets)
+        .extracting(b -> b.getSpec().getSelector().getMatchLabels())
+        .containsExactlyElementsOf(
+            deployments.stream().map(d -> d.getSpec().getSelector().getMatchLabels()).toList());
+    assertThat(budgets)
+        .allSatisfy(b -> assertThat(b.getSpec().getMinAvailable().getIntVal()).isEqualTo(1));
+  }
+
+  @Test
+  void withoutShardsOneDeploymentKeepsItsSelectorAndServesEverything() {
+    List<HasMetadata> objects = render(t -> t);
+    Deployment deployment = one(objects, Deployment.class);
+    assertThat(deployment.getSpec().getSelector().getMatchLabels())
+        .as("the selector of earlier releases: a Deployment's selector cannot change")
+        .containsOnlyKeys("app.kubernetes.io/name", "app.kubernetes.io/instance");
+    assertThat(env(deployment)).doesNotContainKey("BUILDSERVER_OPERATOR_LABEL_SELECTOR");
+    assertThat(objects).noneMatch(o -> o instanceof PodDisruptionBudget);
+  }
+
+  @Test
+  void aShardNameThatCannotBeALabelValueStopsTheRender() {
+    assertThatThrownBy(() -> render(t -> t.set("sharding.shards[0]", "Team_A")))
+        .hasMessageContaining("sharding.shards: \"Team_A\" is not a shard name");
   }
 
   @Test

@@ -35,6 +35,7 @@ class HelmInstallE2ETest {
             .withNamespace("buildserver-system")
             .createNamespace()
             .set("replicas", 2)
+            .set("sharding.shards[0]", "a")
             .set("serviceMonitor.enabled", false)
             .set("networkPolicy.enabled", true)
             .withKubeConfigContents(kubeconfig)
@@ -42,6 +43,11 @@ class HelmInstallE2ETest {
     assertThat(release.getStatus()).isEqualTo("deployed");
     var ns = "buildserver-system";
     assertThat(k8s.apps().deployments().inNamespace(ns).withName("buildserver").get()).isNotNull();
+    assertThat(k8s.apps().deployments().inNamespace(ns).withName("buildserver-shard-a").get())
+        .isNotNull();
+    assertThat(k8s.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems())
+        .extracting(b -> b.getMetadata().getName())
+        .containsExactlyInAnyOrder("buildserver", "buildserver-shard-a");
     assertThat(k8s.serviceAccounts().inNamespace(ns).withName("buildserver").get()).isNotNull();
     assertThat(k8s.services().inNamespace(ns).withName("buildserver").get()).isNotNull();
     assertThat(k8s.rbac().clusterRoles().withName("buildserver").get()).isNotNull();
@@ -57,6 +63,13 @@ class HelmInstallE2ETest {
         .until(
             () ->
                 k8s.apps().deployments().inNamespace(ns).list().getItems().isEmpty()
+                    && k8s.policy()
+                        .v1()
+                        .podDisruptionBudget()
+                        .inNamespace(ns)
+                        .list()
+                        .getItems()
+                        .isEmpty()
                     && k8s.serviceAccounts().inNamespace(ns).withName("buildserver").get() == null
                     && k8s.services().inNamespace(ns).list().getItems().isEmpty()
                     && k8s.rbac().roles().inNamespace(ns).list().getItems().isEmpty()
