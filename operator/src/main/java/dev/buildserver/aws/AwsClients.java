@@ -41,9 +41,7 @@ public class AwsClients implements AutoCloseable {
 
   private final AwsSettings settings;
 
-  /**
-   * Built on first use: its TLS set-up is a good part of a second that a start need not wait for.
-   */
+  /** Built on first use: its TLS set-up (the trust store) need not delay a start. */
   private final Lazy<SdkHttpClient> http =
       new Lazy<>(() -> ApacheHttpClient.builder().maxConnections(64).build());
 
@@ -135,6 +133,8 @@ public class AwsClients implements AutoCloseable {
   public void close() {
     s3.values().forEach(S3Client::close);
     ec2.values().forEach(Ec2Client::close);
-    http.close();
+    if (http.hasValue()) { // Lazy.close() would build the client only to close it
+      http.getValue().close();
+    }
   }
 }

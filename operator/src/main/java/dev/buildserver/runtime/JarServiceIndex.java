@@ -24,11 +24,11 @@ import java.util.jar.Manifest;
 
 /**
  * Micronaut's service index read once from the application jar. Without it, Micronaut lists {@code
- * META-INF/micronaut/} through a zip file system it opens on the 38,000-entry jar, which costs a
- * few hundred milliseconds of every start. When the class path is that one jar ({@code java -jar
- * builder.jar}) the jar's entries are the whole truth, so this index answers for every service
- * type, including those with no implementation. Any other class path (tests, an IDE) keeps
- * Micronaut's own scan.
+ * META-INF/micronaut/} through a zip file system it opens on the 38,000-entry jar: 65 to 165 ms of
+ * every start on the benchmark machine, where reading the jar's own index takes about 50. When the
+ * class path is that one jar ({@code java -jar builder.jar}) the jar's entries are the whole truth,
+ * so this index answers for every service type, including those with no implementation. Any other
+ * class path (tests, an IDE) keeps Micronaut's own scan.
  */
 public final class JarServiceIndex {
 

@@ -195,18 +195,6 @@ class ChaosE2ETest {
         name, BuilderProcess.freePort(), env, List.of("-Xmx256m"), "operator");
   }
 
-  private static void awaitReady(BuilderProcess process) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .failFast("the operator process exited", () -> !process.process().isAlive())
-        .until(
-            () -> {
-              HttpResponse<String> ready = process.get("/health/readiness");
-              return ready != null && ready.statusCode() == 200;
-            });
-  }
-
   private static void awaitConverged(Workload workload, Duration within) {
     AtomicReference<List<String>> pending = new AtomicReference<>(List.of());
     try {
@@ -266,7 +254,7 @@ class ChaosE2ETest {
       workload.assets(SIZE.assets(), files, filesBase, "asset-secret");
       workload.reports(LEDGER_URLS);
       for (int kill = 1; kill <= SIZE.kills(); kill++) {
-        awaitReady(operator);
+        operator.awaitReady();
         Thread.sleep(500 + RANDOM.nextInt(5_000)); // a random moment of its work
         operator.process().destroyForcibly(); // SIGKILL: no shutdown hook, no lease release
         operator.process().waitFor();

@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,7 +74,7 @@ class ShardingE2ETest {
     aws = new AwsClients(settings);
     aws.s3(null).createBucket(b -> b.bucket(BUCKET));
     SHARDS.forEach(shard -> PROCESSES.put(shard, start(shard)));
-    PROCESSES.values().forEach(ShardingE2ETest::awaitReady);
+    PROCESSES.values().forEach(BuilderProcess::awaitReady);
   }
 
   @AfterAll
@@ -230,7 +229,7 @@ class ShardingE2ETest {
 
     BuilderProcess back = start("b");
     PROCESSES.put("b", back);
-    awaitReady(back);
+    back.awaitReady();
     awaitAll(ofB, Duration.ofMinutes(1));
     await()
         .atMost(Duration.ofSeconds(60))
@@ -284,18 +283,6 @@ class ShardingE2ETest {
 
   private static String instance(String shard) {
     return "operator-" + shard;
-  }
-
-  private static void awaitReady(BuilderProcess process) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .failFast("the operator process exited", () -> !process.process().isAlive())
-        .until(
-            () -> {
-              HttpResponse<String> ready = process.get("/health/readiness");
-              return ready != null && ready.statusCode() == 200;
-            });
   }
 
   private static String asset(String name) {

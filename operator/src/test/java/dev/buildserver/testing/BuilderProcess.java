@@ -1,5 +1,7 @@
 package dev.buildserver.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -171,6 +173,22 @@ public final class BuilderProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Waits (at most 90 s) until /health/readiness answers 200; fails at once if the process ends.
+   */
+  public BuilderProcess awaitReady() {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .failFast("the operator process exited; see " + log, () -> !process.isAlive())
+        .until(
+            () -> {
+              HttpResponse<String> ready = get("/health/readiness");
+              return ready != null && ready.statusCode() == 200;
+            });
+    return this;
   }
 
   @Override
