@@ -27,7 +27,13 @@ KUBECONFIG
 train() { # classlist, arguments...: one run, bounded to 60 s; its failure is expected
   local list="$1"
   shift
-  KUBECONFIG="$work/kubeconfig" MICRONAUT_SERVER_PORT=0 KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT=0 \
+  # A clean environment: nothing from the caller's shell (a kubeconfig, BUILDSERVER_* or AWS_*
+  # settings) may point the training run at a real cluster or account.
+  env -i PATH="$PATH" HOME="$work" JAVA_HOME="${JAVA_HOME:-}" \
+    KUBECONFIG="$work/kubeconfig" BUILDSERVER_OPERATOR_KUBECONFIG="$work/kubeconfig" \
+    AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none AWS_REGION=us-east-1 \
+    BUILDSERVER_AWS_ENDPOINT=http://127.0.0.1:9 MICRONAUT_SERVER_PORT=0 \
+    KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT=0 \
     timeout 60 java -XX:DumpLoadedClassList="$list" -XX:TieredStopAtLevel=1 -jar "$jar" "$@" \
     >"$work/train.log" 2>&1 || true
   [ -s "$list" ] || { echo "hack/cds-archive.sh: the training run '$*' listed no classes" >&2; exit 1; }

@@ -50,7 +50,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "buildserver.shardName" -}}
 {{- $name := include "buildserver.fullname" .root -}}
 {{- if .shard -}}
-{{- printf "%s-shard-%s" $name .shard | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-shard-%s" $name .shard -}}
 {{- else -}}
 {{- $name -}}
 {{- end -}}

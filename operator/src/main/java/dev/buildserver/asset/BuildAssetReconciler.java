@@ -36,8 +36,10 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -61,6 +63,9 @@ public class BuildAssetReconciler
   private final StatusRecorder status;
   private final EventRecorder events;
   private final Clock clock;
+
+  /** A shard's names-only stores of Secrets and ConfigMaps, by type (none when not sharded). */
+  private final Map<Class<?>, MetadataOnlyStore<?>> shardStores = new ConcurrentHashMap<>();
 
   public BuildAssetReconciler(
       ObjectStore store,
@@ -187,7 +192,7 @@ public class BuildAssetReconciler
   }
 
   /** Watches ConfigMaps or Secrets, mapping each to the BuildAssets that name it as a source. */
-  private static <S extends HasMetadata> InformerEventSourceConfiguration<S> watchReferenced(
+  private <S extends HasMetadata> InformerEventSourceConfiguration<S> watchReferenced(
       EventSourceContext<BuildAsset> context,
       Class<S> type,
       String name,
@@ -207,15 +212,18 @@ public class BuildAssetReconciler
       // cluster's Secrets and ConfigMaps (Helm releases among them) are not held in memory. Not
       // with several namespaces: their informers would share this one store, and each one's list
       // would drop the others' entries.
-      // A shard (a label selector) keeps only those its own BuildAssets name: each event is still
-      // seen, so an object a BuildAsset comes to name later is kept from its next change on.
-      boolean shard =
-          context.getControllerConfiguration().getInformerConfig().getLabelSelector() != null;
-      informer.withItemStore(
-          shard
-              ? new MetadataOnlyStore<>(
-                  type, object -> naming(context, referenced, object).findAny().isPresent())
-              : new MetadataOnlyStore<>(type));
+      // A shard (a label selector) keeps only those its own BuildAssets name. One that arrived
+      // before the BuildAsset naming it is kept once a reconcile reads it (remember), so that its
+      // deletion still reaches the BuildAsset at once.
+      if (context.getControllerConfiguration().getInformerConfig().getLabelSelector() != null) {
+        MetadataOnlyStore<S> store =
+            new MetadataOnlyStore<>(
+                type, object -> naming(context, referenced, object).findAny().isPresent());
+        shardStores.put(type, store);
+        informer.withItemStore(store);
+      } else {
+        informer.withItemStore(new MetadataOnlyStore<>(type));
+      }
     }
     return informer
         .withPrimaryToSecondaryMapper(
@@ -248,17 +256,27 @@ public class BuildAssetReconciler
                     .isPresent());
   }
 
+  /** A source a BuildAsset of this shard just read: its shard's store keeps its identity. */
+  @SuppressWarnings("unchecked")
+  private <S extends HasMetadata> Optional<S> remembered(Class<S> type, Optional<S> source) {
+    MetadataOnlyStore<S> store = (MetadataOnlyStore<S>) shardStores.get(type);
+    if (store != null) {
+      source.ifPresent(store::remember);
+    }
+    return source;
+  }
+
   private AssetPlan.Lookups lookups(BuildAsset asset, Context<BuildAsset> context) {
     String namespace = asset.getMetadata().getNamespace();
     return new AssetPlan.Lookups() {
       @Override
       public Optional<ConfigMap> configMap(String name) {
-        return Secrets.configMap(context.getClient(), namespace, name);
+        return remembered(ConfigMap.class, Secrets.configMap(context.getClient(), namespace, name));
       }
 
       @Override
       public Optional<Secret> secret(String name) {
-        return Secrets.secret(context.getClient(), namespace, name);
+        return remembered(Secret.class, Secrets.secret(context.getClient(), namespace, name));
       }
 
       @Override

@@ -44,6 +44,14 @@ final class MetadataOnlyStore<T extends HasMetadata> implements ItemStore<T> {
     return items.put(key, identityOf(object));
   }
 
+  /**
+   * Keeps the identity of an object read directly (not through the informer), unless it is kept
+   * already, so that the informer reports its later deletion.
+   */
+  void remember(T object) {
+    items.putIfAbsent(getKey(object), identityOf(object));
+  }
+
   @Override
   public T remove(String key) {
     return items.remove(key);

@@ -226,17 +226,16 @@ public class Ec2TestCommand implements Callable<Integer> {
    */
   private Thread terminateOnInterrupt(
       Ec2TestRunSpec spec, LaunchSpec.RunIdentity run, Ec2TestRunStatus status) {
+    Ec2TestRunner ec2 = runner.get(); // resolved now: the context may be closing in the hook
     Thread hook =
         new Thread(
             () -> {
               if (!keepInstance) {
-                runner
-                    .get()
-                    .instanceOf(spec.region(), run.uid(), status)
+                ec2.instanceOf(spec.region(), run.uid(), status)
                     .ifPresent(
                         id -> {
                           System.err.println("builder: interrupted: terminating " + id);
-                          runner.get().terminate(spec.region(), id);
+                          ec2.terminate(spec.region(), id);
                         });
               }
             });

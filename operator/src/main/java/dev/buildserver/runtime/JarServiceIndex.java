@@ -51,7 +51,13 @@ public final class JarServiceIndex {
     }
     read(new File(classPath))
         .ifPresent(
-            index -> StaticOptimizations.set(new SoftServiceLoader.Optimizations(index.loaders())));
+            index -> {
+              try {
+                StaticOptimizations.set(new SoftServiceLoader.Optimizations(index.loaders()));
+              } catch (IllegalStateException alreadyRead) {
+                // Micronaut has read its optimizations already (a second run in one JVM)
+              }
+            });
   }
 
   /**

@@ -183,6 +183,9 @@ class HelmChartTest {
   void aShardNameThatCannotBeALabelValueStopsTheRender() {
     assertThatThrownBy(() -> render(t -> t.set("sharding.shards[0]", "Team_A")))
         .hasMessageContaining("sharding.shards: \"Team_A\" is not a shard name");
+    assertThatThrownBy(
+            () -> render(t -> t.set("sharding.shards[0]", "a").set("sharding.shards[1]", "a")))
+        .hasMessageContaining("sharding.shards: \"a\" is listed twice");
   }
 
   @Test

@@ -148,10 +148,15 @@ public final class LedgerServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     requests.incrementAndGet();
     mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    boolean waiting = true;
     try (exchange) {
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
       }
+      // Answered from here on: a client that has read this answer may send its next request
+      // before this thread gets to run again, so the request stops counting as in flight now.
+      inFlight.decrementAndGet();
+      waiting = false;
       if (token != null
           && !("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
         exchange.sendResponseHeaders(401, -1);
@@ -183,7 +188,9 @@ public final class LedgerServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      inFlight.decrementAndGet();
+      if (waiting) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
