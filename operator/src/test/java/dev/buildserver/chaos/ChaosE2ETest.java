@@ -253,9 +253,11 @@ class ChaosE2ETest {
       workload.runs(SIZE.runs());
       workload.assets(SIZE.assets(), files, filesBase, "asset-secret");
       workload.reports(LEDGER_URLS);
+      double awsFailuresCounted = 0;
       for (int kill = 1; kill <= SIZE.kills(); kill++) {
         operator.awaitReady();
         Thread.sleep(500 + RANDOM.nextInt(5_000)); // a random moment of its work
+        awsFailuresCounted += awsFailuresCounted(operator);
         operator.process().destroyForcibly(); // SIGKILL: no shutdown hook, no lease release
         operator.process().waitFor();
         kills++;
@@ -264,8 +266,14 @@ class ChaosE2ETest {
         }
         operator = startOperator();
       }
+      operator.awaitReady(); // the last one: the work may be done before it is up
       awaitConverged(workload, SIZE.deadline());
+      awsFailuresCounted += awsFailuresCounted(operator);
       weather.spells().forEach((kind, n) -> FAULTS.merge(kind, n, Integer::sum));
+      // Every operator process saw the faults its calls met: their retries show in its counter.
+      assertThat(awsFailuresCounted)
+          .as("throttled and failed AWS attempts counted by the operator processes")
+          .isPositive();
     }
     Map<String, Object> counts = new ObjectMapper().readValue(stack.awsFaultCounts(), Map.class);
     stack.awsFaults(0, OPERATOR_KEY);
@@ -279,13 +287,17 @@ class ChaosE2ETest {
     assertThat(injected.values().stream().mapToInt(Integer::intValue).sum())
         .as("AWS faults injected")
         .isPositive();
-    // The last operator saw throttling too: its retries show in the request counter.
-    PrometheusText metrics = new PrometheusText(operator.get("/prometheus").body());
-    assertThat(
-            metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "throttled"))
-                + metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "server_error")))
-        .as("throttled and failed AWS attempts counted by the operator")
-        .isPositive();
+  }
+
+  /** The throttled and failed AWS attempts one operator process counted, from its /prometheus. */
+  private static double awsFailuresCounted(BuilderProcess process) {
+    var scrape = process.get("/prometheus");
+    if (scrape == null) {
+      return 0;
+    }
+    PrometheusText metrics = new PrometheusText(scrape.body());
+    return metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "throttled"))
+        + metrics.sum("buildserver_aws_requests_total", Map.of("outcome", "server_error"));
   }
 
   @Test
