@@ -49,7 +49,7 @@ final class MetadataOnlyStore<T extends HasMetadata> implements ItemStore<T> {
    * already, so that the informer reports its later deletion.
    */
   void remember(T object) {
-    items.putIfAbsent(getKey(object), identityOf(object));
+    items.computeIfAbsent(getKey(object), key -> identityOf(object));
   }
 
   @Override

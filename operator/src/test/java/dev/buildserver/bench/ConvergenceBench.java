@@ -368,18 +368,8 @@ class ConvergenceBench {
           "-XX:StartFlightRecording=settings=profile,filename="
               + Path.of("target", "bench", name + ".jfr").toAbsolutePath());
     }
-    BuilderProcess operator =
-        BuilderProcess.start(name, BuilderProcess.freePort(), env, options, "operator");
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      var readiness = operator.get("/health/readiness");
-      if (readiness != null && readiness.statusCode() == 200) {
-        return operator;
-      }
-      assertThat(operator.process().isAlive()).as("operator %s alive", name).isTrue();
-      sleep(200);
-    }
-    throw new AssertionError("operator " + name + " not ready in 90 s");
+    return BuilderProcess.start(name, BuilderProcess.freePort(), env, options, "operator")
+        .awaitReady();
   }
 
   private static void parallel(int count, IntConsumer work) throws Exception {
@@ -395,15 +385,6 @@ class ConvergenceBench {
       }
     } finally {
       pool.shutdownNow();
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }
