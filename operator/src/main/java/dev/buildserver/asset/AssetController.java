@@ -3,6 +3,7 @@ package dev.buildserver.asset;
 import dev.buildserver.s3.ObjectContent;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.s3.OwnedObjects;
 import dev.buildserver.s3.StoredObject;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
@@ -34,14 +35,19 @@ import java.util.Optional;
 public class AssetController {
 
   private final ObjectStore store;
+  private final OwnedObjects owned;
   private final long maxRequestSize;
 
-  public AssetController(ObjectStore store, HttpServerConfiguration server) {
+  public AssetController(ObjectStore store, OwnedObjects owned, HttpServerConfiguration server) {
     this.store = store;
+    this.owned = owned;
     this.maxRequestSize = server.getMaxRequestSize();
   }
 
-  /** Writes the request body to bucket/key; answers 201 with the put-asset JSON. */
+  /**
+   * Writes the request body to bucket/key; answers 201 with the put-asset JSON, or 409 when a
+   * resource owns the object there (unless {@code overwrite=true}) or it changed during the write.
+   */
   @Post(uri = "/put-asset", consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
   public HttpResponse<StoredObject> put(
       @Nullable @QueryValue String bucket,
@@ -50,6 +56,7 @@ public class AssetController {
       @Nullable @QueryValue Boolean createBucket,
       @Nullable @QueryValue String sha256,
       @Nullable @QueryValue String region,
+      @Nullable @QueryValue Boolean overwrite,
       HttpRequest<?> request,
       @Body InputStream body) {
     if (request.getContentLength() > maxRequestSize) {
@@ -75,9 +82,10 @@ public class AssetController {
             sha256,
             Boolean.TRUE.equals(createBucket));
     StoredObject stored =
-        store.put(
+        owned.writeUnowned(
             write,
-            new ObjectContent.Stream(() -> new ObjectContent.Opened(body, Optional.empty())));
+            new ObjectContent.Stream(() -> new ObjectContent.Opened(body, Optional.empty())),
+            Boolean.TRUE.equals(overwrite));
     return HttpResponse.created(stored);
   }
 

@@ -99,7 +99,20 @@ public class BuildAssetReconciler
                   plan.content().toObjectContent(urls),
                   plan.fingerprint(),
                   recorded(asset, write, plan.secret()),
-                  Boolean.TRUE.equals(asset.getSpec().overwrite())));
+                  Boolean.TRUE.equals(asset.getSpec().overwrite()),
+                  Optional.ofNullable(next.getUploadId()),
+                  uploadId -> {
+                    // Recorded before the first part goes up: should this process die midway,
+                    // the next reconcile aborts exactly this upload and no other writer's.
+                    next.setUploadId(uploadId);
+                    status.record(
+                        asset,
+                        next,
+                        ConditionSpec.notReady(
+                            "Uploading", "Uploading " + write.location() + " in parts"),
+                        context);
+                  }));
+      next.setUploadId(null);
       if (outcome instanceof OwnedObjects.Refused refused) {
         return status.record(
             asset, next, ConditionSpec.notReady("Conflict", refused.message()), context);
@@ -126,6 +139,7 @@ public class BuildAssetReconciler
       }
       return status.record(asset, next, uploaded(next), context);
     } catch (Problem problem) {
+      next.setUploadId(null); // a failed upload aborts itself
       return status.recordProblem(asset, next, problem, ConditionSpec::notReady, context);
     }
   }
@@ -151,7 +165,10 @@ public class BuildAssetReconciler
     }
     try {
       // The store defaults a missing region.
-      switch (owned.delete(ObjectOwner.of(asset), spec.region(), spec.bucket(), spec.key())) {
+      Optional<String> upload =
+          Optional.ofNullable(asset.getStatus()).map(BuildAssetStatus::getUploadId);
+      switch (owned.delete(
+          ObjectOwner.of(asset), spec.region(), spec.bucket(), spec.key(), upload)) {
         case DELETED -> events.record(asset, false, "Deleted", "Deleted " + location);
         case NOT_OWNED ->
             events.record(

@@ -27,6 +27,13 @@ public class BuildAssetStatus extends ResourceStatus {
   @JsonPropertyDescription("When the object was last written (RFC 3339).")
   private String uploadedAt;
 
+  @JsonPropertyDescription(
+      "The multipart upload the operator began for this object and has not finished yet. Should"
+          + " the operator die midway, its successor aborts exactly this upload (S3 keeps and bills"
+          + " the parts of an unfinished upload); uploads of other writers to the same key are left"
+          + " alone.")
+  private String uploadId;
+
   public String getLocation() {
     return location;
   }
@@ -81,5 +88,13 @@ public class BuildAssetStatus extends ResourceStatus {
 
   public void setUploadedAt(String uploadedAt) {
     this.uploadedAt = uploadedAt;
+  }
+
+  public String getUploadId() {
+    return uploadId;
+  }
+
+  public void setUploadId(String uploadId) {
+    this.uploadId = uploadId;
   }
 }

@@ -37,6 +37,9 @@ final class AwaitRunning implements RunStep {
       return Progress.requeueAfter(FIRST_POLL);
     }
     InstanceInfo info = instance.get();
+    if (!RunStep.ownedBy(info, run.identity().uid())) {
+      return RunStep.disown(status, info, run.identity().uid());
+    }
     status.setAvailabilityZone(info.availabilityZone());
     status.setInstanceType(info.instanceType());
     if ("running".equals(info.state())) {

@@ -97,15 +97,17 @@ public class Ec2TestRunner {
   }
 
   /**
-   * The instance a run holds: the one in status, else (once the run may have launched) the one its
-   * owner tag finds.
+   * The instance a run holds: the one in status if its owner tag says it is the run's, else (once
+   * the run may have launched) the one its owner tag finds.
    */
   public Optional<String> instanceOf(String region, String uid, Ec2TestRunStatus status) {
     if (status.getInstanceId() != null) {
-      return Optional.of(status.getInstanceId());
-    }
-    Phase phase = status.getPhase();
-    if (phase == null || phase == Phase.Pending) {
+      var named = ec2.describe(region, status.getInstanceId());
+      if (named.isEmpty() || RunStep.ownedBy(named.get(), uid)) {
+        return Optional.of(status.getInstanceId()); // one not described yet can only be its own
+      }
+      // status names an instance this run did not launch: never that one, but its own, if any
+    } else if (status.getPhase() == null || status.getPhase() == Phase.Pending) {
       return Optional.empty();
     }
     return ec2.findByOwner(region, uid).map(InstanceInfo::instanceId);

@@ -27,14 +27,26 @@ final class Finish implements RunStep {
     Ec2TestRunSpec spec = run.spec();
     Ec2TestRunStatus status = run.status();
     status.setPhase(Phase.Terminating);
-    if (status.getInstanceId() == null && timedOutWhileLaunching(status)) {
+    String uid = run.identity().uid();
+    if (status.getInstanceId() != null) {
+      // Terminated only if its owner tag says it is this run's (an instance too new to be
+      // described yet can only be the one this run launched).
+      var named = ec2.describe(spec.region(), status.getInstanceId());
+      if (named.isPresent() && !RunStep.ownedBy(named.get(), uid)) {
+        RunStep.disown(status, named.get(), uid);
+        status.setPhase(Phase.Terminating);
+      }
+    }
+    if (status.getInstanceId() == null && (timedOutWhileLaunching(status) || disowned(status))) {
       // RunInstances may have gone through moments before the timeout, and DescribeInstances is
       // eventually consistent: look for the instance by its owner tag a while before finishing.
-      var found = ec2.findByOwner(spec.region(), run.identity().uid());
+      // A run whose status named a foreign instance looks for its own one the same way, once.
+      var found = ec2.findByOwner(spec.region(), uid);
       if (found.isPresent()) {
         status.setInstanceId(found.get().instanceId());
-      } else if (run.now()
-          .isBefore(Ec2TestRunner.deadline(spec, run.createdAt()).plus(LOOKUP_WINDOW))) {
+      } else if (timedOutWhileLaunching(status)
+          && run.now()
+              .isBefore(Ec2TestRunner.deadline(spec, run.createdAt()).plus(LOOKUP_WINDOW))) {
         return Progress.requeueAfter(LOOKUP_RETRY);
       }
     }
@@ -74,6 +86,10 @@ final class Finish implements RunStep {
     return status.getChecks().stream()
         .anyMatch(
             c -> c.name().equals("finished") && c.actual().equals("not finished in Launching"));
+  }
+
+  private static boolean disowned(Ec2TestRunStatus status) {
+    return status.getChecks().stream().anyMatch(c -> c.name().equals("owner") && !c.passed());
   }
 
   static boolean passed(Ec2TestRunStatus status) {

@@ -32,11 +32,14 @@ public final class RunConditions {
             message));
   }
 
-  /** Why a run failed, as a reason: LaunchFailed, TimedOut or ChecksFailed. */
+  /** Why a run failed, as a reason: InstanceNotOwned, LaunchFailed, TimedOut or ChecksFailed. */
   static String failure(Ec2TestRunStatus status) {
     Check first = status.getChecks().stream().filter(c -> !c.passed()).findFirst().orElse(null);
     if (first == null) {
       return "ChecksFailed";
+    }
+    if (first.name().equals("owner")) {
+      return "InstanceNotOwned";
     }
     if (first.name().equals("launch")) {
       return "LaunchFailed";

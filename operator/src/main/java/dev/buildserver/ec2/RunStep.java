@@ -39,6 +39,38 @@ interface RunStep {
     status.setChecks(checks);
   }
 
+  /**
+   * Whether an instance is this run's. Only its run-uid tag proves that: a status can be patched by
+   * anyone who may patch it, so the instance id it names proves nothing.
+   */
+  static boolean ownedBy(InstanceInfo instance, String uid) {
+    return uid.equals(instance.tags().get(LaunchSpec.OWNER_UID_TAG));
+  }
+
+  /**
+   * Drops an instance that status named but this run did not launch: a failed {@code owner} check
+   * records it, the instance is left alone, and the run moves on to finish.
+   */
+  static Progress disown(Ec2TestRunStatus status, InstanceInfo foreign, String uid) {
+    fail(
+        status,
+        new Check(
+            "owner",
+            LaunchSpec.OWNER_UID_TAG + "=" + uid,
+            foreign.instanceId()
+                + (foreign.tags().containsKey(LaunchSpec.OWNER_UID_TAG)
+                    ? " belongs to another run"
+                    : " carries no " + LaunchSpec.OWNER_UID_TAG + " tag"),
+            false));
+    status.setInstanceId(null);
+    return enter(
+        status,
+        Phase.Terminating,
+        "status.instanceId named "
+            + foreign.instanceId()
+            + ", which this run did not launch: it is left alone (was the status edited by hand?)");
+  }
+
   static String timestamp(Instant instant) {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }

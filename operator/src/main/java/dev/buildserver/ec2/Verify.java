@@ -20,6 +20,9 @@ final class Verify implements RunStep {
   public Progress advance(Run run) {
     Ec2TestRunStatus status = run.status();
     Optional<InstanceInfo> info = ec2.describe(run.spec().region(), status.getInstanceId());
+    if (info.isPresent() && !RunStep.ownedBy(info.get(), run.identity().uid())) {
+      return RunStep.disown(status, info.get(), run.identity().uid());
+    }
     if (info.isEmpty()) {
       // Not found after it ran: a failed check, and the instance is still terminated.
       RunStep.fail(status, new Check("state", "running", "instance not found", false));

@@ -147,7 +147,8 @@ public class BalanceReportReconciler
             report, false, "Retained", "Left " + location + " in place: the report is paused");
       } else {
         try {
-          var deletion = owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key());
+          var deletion =
+              owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key(), Optional.empty());
           if (deletion == OwnedObjects.Deletion.DELETED) {
             events.record(report, false, "Deleted", "Deleted " + location);
           } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {

@@ -1,26 +1,37 @@
 package dev.buildserver.ledger;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.outbound.OutboundRefused;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,21 +40,48 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads every page of a ledger API. Page 1 comes first; when it gives {@code totalCount} and a page
- * size, the remaining pages are fetched concurrently and the end is confirmed by a 404; without
- * counts, pages are read one by one until a 404. Every page request, of every report, runs on one
- * bounded pool. Pages are checked as they arrive: a wrong {@code page} field, a page repeating an
- * earlier one, malformed JSON, more transactions than allowed.
+ * Reads every page of a ledger API and hands each transaction to a {@link PageSink} as it is
+ * parsed: a page is a stream, never held whole, so a read holds a few buffers per page in flight
+ * whatever the ledger serves. Page 1 comes first; when it gives {@code totalCount} and a page size,
+ * the remaining pages are fetched concurrently and the end is confirmed by a 404; without counts,
+ * pages are read one by one until a 404. Every page request, of every report, runs on one bounded
+ * pool. Pages are checked as they arrive: a wrong {@code page} field, a page repeating an earlier
+ * one, malformed JSON, a value longer than a ledger field can be, more transactions than allowed. A
+ * page is retried while no part of it was read (5xx, 429, connection errors); a body cut midway
+ * fails the read, which its report retries whole.
  */
 @Singleton
 public class LedgerPager {
+
+  /** The longest string a page may hold: no field of a transaction needs more. */
+  static final int MAX_STRING_LENGTH = 4096;
+
+  /** Receives each transaction of a page (index from 1) as it is parsed; must be thread-safe. */
+  public interface PageSink {
+    void accept(int page, int index, Transaction transaction);
+  }
+
+  /** How a read ended: the pages it read and the totalCount page 1 announced (if any). */
+  public record Read(int pageCount, Long totalCount) {}
+
+  /** What one page said besides its transactions. */
+  private record PageSummary(Long totalCount, Integer page, int transactions, String digest) {}
 
   private final BuildserverMetrics metrics;
   private final OutboundHttp http;
   private final LedgerSettings settings;
   private final ExecutorService pages;
   private final ObjectMapper json =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxStringLength(MAX_STRING_LENGTH)
+                          .maxNestingDepth(64)
+                          .maxNumberLength(64)
+                          .build())
+                  .build())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   public LedgerPager(OutboundHttp http, LedgerSettings settings) {
     this(http, settings, BuildserverMetrics.unregistered());
@@ -74,10 +112,8 @@ public class LedgerPager {
     }
   }
 
-  /** The pages read, by page number, and the totalCount page 1 announced (if any). */
-  public record Pages(Map<Integer, LedgerPage> pages, Long totalCount) {}
-
-  public Pages fetch(String urlTemplate, Optional<String> token) {
+  /** Reads the whole ledger into {@code sink}. */
+  public Read read(String urlTemplate, Optional<String> token, PageSink sink) {
     if (!urlTemplate.contains("{page}")) {
       throw new Problem(
           Reason.InvalidUrl,
@@ -86,26 +122,21 @@ public class LedgerPager {
     }
     Map<String, String> headers =
         token.map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of());
-    Map<Integer, LedgerPage> pages = new TreeMap<>();
-    Map<List<Transaction>, Integer> seen = new HashMap<>();
-    AtomicLong transactions = new AtomicLong();
-    Optional<LedgerPage> first = onPool(() -> page(urlTemplate, 1, headers, transactions));
+    Pass pass = new Pass(urlTemplate, headers, sink);
+    Optional<PageSummary> first = onPool(() -> pass.page(1));
     if (first.isEmpty()) {
-      return new Pages(pages, null);
+      return new Read(0, null);
     }
-    accept(pages, seen, 1, first.get());
+    pass.accept(1, first.get());
     Long total = first.get().totalCount();
-    int pageSize = first.get().transactionsOrEmpty().size();
+    int pageSize = first.get().transactions();
     int next = 2;
     if (total != null && pageSize > 0) {
       long expected = (total + pageSize - 1) / pageSize;
       if (expected > settings.getMaxPages()) {
         throw tooManyPages(total, pageSize);
       }
-      for (var fetched :
-          fetchConcurrently(urlTemplate, 2, (int) expected, headers, transactions).entrySet()) {
-        accept(pages, seen, fetched.getKey(), fetched.getValue());
-      }
+      fetchConcurrently(pass, 2, (int) expected);
       next = (int) expected + 1;
     }
     // Sequential until a 404: the whole read without counts, the confirmation of the end with them.
@@ -119,27 +150,73 @@ public class LedgerPager {
             false);
       }
       int number = next;
-      Optional<LedgerPage> page = onPool(() -> page(urlTemplate, number, headers, transactions));
+      Optional<PageSummary> page = onPool(() -> pass.page(number));
       if (page.isEmpty()) {
-        return new Pages(pages, total);
+        return new Read(next - 1, total);
       }
-      accept(pages, seen, next, page.get());
+      pass.accept(next, page.get());
       next++;
     }
   }
 
-  private Map<Integer, LedgerPage> fetchConcurrently(
-      String urlTemplate, int from, int to, Map<String, String> headers, AtomicLong transactions) {
-    Map<Integer, LedgerPage> result = new TreeMap<>();
-    List<Future<Optional<LedgerPage>>> futures = new ArrayList<>();
+  /** One read of a ledger: its URL, headers, sink, and what its pages said so far. */
+  private final class Pass {
+    private final String urlTemplate;
+    private final Map<String, String> headers;
+    private final PageSink sink;
+    private final AtomicLong transactions = new AtomicLong();
+    private final Map<String, Integer> seen = new ConcurrentHashMap<>();
+
+    Pass(String urlTemplate, Map<String, String> headers, PageSink sink) {
+      this.urlTemplate = urlTemplate;
+      this.headers = headers;
+      this.sink = sink;
+    }
+
+    Optional<PageSummary> page(int number) {
+      return LedgerPager.this.page(urlTemplate, number, headers, sink, transactions);
+    }
+
+    /** Checks what a page said about itself once it was read. */
+    void accept(int number, PageSummary page) {
+      if (page.page() != null && page.page() != number) {
+        throw new Problem(
+            Reason.MalformedPage,
+            "page "
+                + number
+                + " says it is page "
+                + page.page()
+                + ": the server ignores the page number",
+            false);
+      }
+      // Without a page field, a page identical to an earlier one means the page number is
+      // ignored; with a matching page field, identical pages are the ledger's duplicate content.
+      if (page.page() == null && page.transactions() > 0) {
+        Integer earlier = seen.putIfAbsent(page.digest(), number);
+        if (earlier != null) {
+          throw new Problem(
+              Reason.MalformedPage,
+              "page "
+                  + number
+                  + " repeats page "
+                  + earlier
+                  + ": the server ignores the page number",
+              false);
+        }
+      }
+    }
+  }
+
+  private void fetchConcurrently(Pass pass, int from, int to) {
+    List<Future<Optional<PageSummary>>> futures = new ArrayList<>();
     try {
       for (int n = from; n <= to; n++) {
         int number = n;
-        futures.add(pages.submit(() -> page(urlTemplate, number, headers, transactions)));
+        futures.add(pages.submit(() -> pass.page(number)));
       }
       for (int i = 0; i < futures.size(); i++) {
         int number = from + i;
-        Optional<LedgerPage> page = futures.get(i).get();
+        Optional<PageSummary> page = futures.get(i).get();
         if (page.isEmpty()) {
           throw new Problem(
               Reason.InconsistentLedger,
@@ -150,9 +227,8 @@ public class LedgerPager {
                   + " pages",
               false);
         }
-        result.put(number, page.get());
+        pass.accept(number, page.get());
       }
-      return result;
     } catch (ExecutionException e) {
       throw failure(e);
     } catch (InterruptedException e) {
@@ -164,8 +240,8 @@ public class LedgerPager {
   }
 
   /** Runs one page request on the shared pool and waits for it. */
-  private Optional<LedgerPage> onPool(Callable<Optional<LedgerPage>> request) {
-    Future<Optional<LedgerPage>> future = pages.submit(request);
+  private Optional<PageSummary> onPool(Callable<Optional<PageSummary>> request) {
+    Future<Optional<PageSummary>> future = pages.submit(request);
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -188,63 +264,22 @@ public class LedgerPager {
             e.getCause());
   }
 
-  private static void accept(
-      Map<Integer, LedgerPage> pages,
-      Map<List<Transaction>, Integer> seen,
-      int number,
-      LedgerPage page) {
-    if (page.page() != null && page.page() != number) {
-      throw new Problem(
-          Reason.MalformedPage,
-          "page "
-              + number
-              + " says it is page "
-              + page.page()
-              + ": the server ignores the page number",
-          false);
-    }
-    // Without a page field, a page identical to an earlier one means the page number is ignored;
-    // with a matching page field, identical pages are taken as the ledger's (duplicate) content.
-    if (page.page() == null && !page.transactionsOrEmpty().isEmpty()) {
-      Integer earlier = seen.putIfAbsent(page.transactionsOrEmpty(), number);
-      if (earlier != null) {
-        throw new Problem(
-            Reason.MalformedPage,
-            "page " + number + " repeats page " + earlier + ": the server ignores the page number",
-            false);
-      }
-    }
-    pages.put(number, page);
-  }
-
   /**
-   * One page, retried on 5xx, 429 and connection errors; empty on 404. Its transactions count
-   * towards the read's cap.
+   * One page into {@code sink}, its request retried on 5xx, 429 and connection errors while none of
+   * its body was read; empty on 404. Its transactions count towards the read's cap.
    */
-  Optional<LedgerPage> page(
-      String urlTemplate, int number, Map<String, String> headers, AtomicLong transactions) {
-    Optional<LedgerPage> page = page(urlTemplate, number, headers);
-    long total = transactions.addAndGet(page.map(p -> p.transactionsOrEmpty().size()).orElse(0));
-    if (total > settings.getMaxTransactions()) {
-      throw new Problem(
-          Reason.LedgerTooLarge,
-          "the ledger has more than "
-              + settings.getMaxTransactions()
-              + " transactions (buildserver.ledger.max-transactions)",
-          false);
-    }
-    return page;
-  }
-
-  /** One page, retried on 5xx, 429 and connection errors; empty on 404. */
-  Optional<LedgerPage> page(String urlTemplate, int number, Map<String, String> headers) {
+  private Optional<PageSummary> page(
+      String urlTemplate,
+      int number,
+      Map<String, String> headers,
+      PageSink sink,
+      AtomicLong transactions) {
     String url = urlTemplate.replace("{page}", Integer.toString(number));
     long backoff = settings.getRetryBackoff().toMillis();
     for (int attempt = 1; ; attempt++) {
+      OutboundHttp.Response response;
       try {
-        LedgerPage page = read(url, number, headers);
-        metrics.pageFetched();
-        return Optional.of(page);
+        response = http.get(url, headers);
       } catch (OutboundHttp.HttpStatusException e) {
         if (e.status() == 404) {
           return Optional.empty();
@@ -267,6 +302,9 @@ public class LedgerPager {
               "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
               true);
         }
+        sleep(backoff);
+        backoff *= 2;
+        continue;
       } catch (OutboundRefused e) {
         if (!e.isTransient()) {
           throw e.toProblem("page " + number + ": " + e.getMessage());
@@ -277,26 +315,81 @@ public class LedgerPager {
               "page " + number + ": " + e.getMessage() + " after " + attempt + " tries",
               true);
         }
+        sleep(backoff);
+        backoff *= 2;
+        continue;
       }
-      sleep(backoff);
-      backoff *= 2;
+      PageSummary page = parse(response, number, sink, transactions);
+      metrics.pageFetched();
+      return Optional.of(page);
     }
   }
 
-  private LedgerPage read(String url, int number, Map<String, String> headers)
-      throws OutboundRefused {
-    OutboundHttp.Response response = http.get(url, headers);
-    byte[] body;
-    try (InputStream in = response.body()) {
-      body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.getMaxPageBytes() + 1));
-    } catch (OutboundHttp.BodyTooLargeException e) {
-      throw new Problem(Reason.TooLarge, "page " + number + ": " + e.getMessage(), false);
+  /**
+   * Parses one page as it streams in, handing each transaction to {@code sink}. A page that is not
+   * a ledger page is described by its content type and size, never by its content.
+   */
+  private PageSummary parse(
+      OutboundHttp.Response response, int number, PageSink sink, AtomicLong transactions) {
+    CountingStream body = new CountingStream(response.body(), settings.getMaxPageBytes());
+    try (body;
+        JsonParser parser = json.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw notAPage(number, response, body, null);
+      }
+      Long totalCount = null;
+      Integer pageField = null;
+      int count = 0;
+      MessageDigest digest = sha256();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (field) {
+          case "totalCount" -> totalCount = json.readValue(parser, Long.class);
+          case "page" -> pageField = json.readValue(parser, Integer.class);
+          case "transactions" -> {
+            if (value == JsonToken.VALUE_NULL) {
+              break;
+            }
+            if (value != JsonToken.START_ARRAY) {
+              throw notAPage(number, response, body, "transactions is not a list");
+            }
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+              Transaction t =
+                  parser.currentToken() == JsonToken.VALUE_NULL
+                      ? null
+                      : json.readValue(parser, Transaction.class);
+              count++;
+              if (transactions.incrementAndGet() > settings.getMaxTransactions()) {
+                throw new Problem(
+                    Reason.LedgerTooLarge,
+                    "the ledger has more than "
+                        + settings.getMaxTransactions()
+                        + " transactions (buildserver.ledger.max-transactions)",
+                    false);
+              }
+              update(digest, t);
+              sink.accept(number, count, t);
+            }
+          }
+          default -> parser.skipChildren();
+        }
+      }
+      if (parser.currentToken() != JsonToken.END_OBJECT) {
+        throw notAPage(number, response, body, null);
+      }
+      return new PageSummary(
+          totalCount, pageField, count, HexFormat.of().formatHex(digest.digest()));
     } catch (IOException e) {
-      throw new OutboundRefused(
-          Reason.UrlUnreachable, "reading the body failed: " + e.getMessage(), e);
+      throw readFailure(e, number, response, body);
     }
-    if (body.length > settings.getMaxPageBytes()) {
-      throw new Problem(
+  }
+
+  /** What a page that could not be read all the way says about itself, never its content. */
+  private Problem readFailure(
+      IOException e, int number, OutboundHttp.Response response, CountingStream body) {
+    if (causedBy(e, PageTooLarge.class)) {
+      return new Problem(
           Reason.TooLarge,
           "page "
               + number
@@ -305,16 +398,124 @@ public class LedgerPager {
               + " bytes (buildserver.ledger.max-page-bytes)",
           false);
     }
-    try {
-      return json.readValue(body, LedgerPage.class);
-    } catch (JsonProcessingException e) {
-      throw new Problem(
+    if (causedBy(e, StreamConstraintsException.class)) {
+      return new Problem(
           Reason.MalformedPage,
-          "page " + number + " is not a ledger page: " + e.getOriginalMessage(),
+          "page "
+              + number
+              + " is not a ledger page: it holds a value longer or deeper than a ledger field can"
+              + " be (at most "
+              + MAX_STRING_LENGTH
+              + " characters)",
           false);
-    } catch (IOException e) {
-      throw new Problem(
-          Reason.MalformedPage, "page " + number + " cannot be read: " + e.getMessage(), false);
+    }
+    if (e instanceof JsonProcessingException) {
+      return notAPage(number, response, body, null);
+    }
+    // Part of the page may have reached the sink: the page cannot be read again on its own.
+    return new Problem(
+        Reason.LedgerUnreachable,
+        "page "
+            + number
+            + ": the connection broke after "
+            + body.count()
+            + " bytes; the ledger is read again",
+        true,
+        e);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** MalformedPage naming what was received (content type and size), never what it said. */
+  private static Problem notAPage(
+      int number, OutboundHttp.Response response, CountingStream body, String detail) {
+    return new Problem(
+        Reason.MalformedPage,
+        "page "
+            + number
+            + " is not a ledger page"
+            + (detail == null ? "" : " (" + detail + ")")
+            + ": the answer was "
+            + response.contentType().map(Echo::value).orElse("untyped")
+            + ", "
+            + body.count()
+            + " bytes read; expected a JSON object like {\"totalCount\": 38, \"page\": 1,"
+            + " \"transactions\": [{\"Date\", \"Ledger\", \"Amount\", \"Company\"}]}",
+        false);
+  }
+
+  /** Adds one transaction to a page's digest, for telling a repeated page. */
+  private static void update(MessageDigest digest, Transaction t) {
+    if (t == null) {
+      digest.update((byte) 0);
+      return;
+    }
+    for (String part : new String[] {t.date(), t.ledger(), t.amount(), t.company()}) {
+      byte[] bytes = String.valueOf(part).getBytes(StandardCharsets.UTF_8);
+      digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+      digest.update(bytes);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A page body past max-page-bytes. */
+  private static final class PageTooLarge extends IOException {
+    PageTooLarge() {
+      super("page too large");
+    }
+  }
+
+  /** Counts the bytes of a body and stops it at a cap. */
+  private static final class CountingStream extends FilterInputStream {
+    private final long cap;
+    private long count;
+
+    CountingStream(InputStream in, long cap) {
+      super(in);
+      this.cap = cap;
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        counted(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        counted(n);
+      }
+      return n;
+    }
+
+    private void counted(int n) throws PageTooLarge {
+      count += n;
+      if (count > cap) {
+        throw new PageTooLarge();
+      }
     }
   }
 

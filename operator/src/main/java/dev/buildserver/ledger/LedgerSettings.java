@@ -14,6 +14,7 @@ public class LedgerSettings {
   private Duration retryBackoff = Duration.ofMillis(250);
   private long maxTransactions = 1_000_000;
   private int statusLedgerTotals = 100;
+  private long memoryBudget = 32L * 1024 * 1024;
 
   /** Page requests in flight at once, for all reports of the operator together. */
   public int getConcurrency() {
@@ -33,7 +34,20 @@ public class LedgerSettings {
     this.maxPages = maxPages;
   }
 
-  /** The largest page body accepted. */
+  /**
+   * The heap all ledger reads of the process may hold at once (default 32 MiB, a fifth of the
+   * chart's heap): the days, ledgers and deduplication digests they add up. Pages themselves are
+   * parsed as streams and never held.
+   */
+  public long getMemoryBudget() {
+    return memoryBudget;
+  }
+
+  public void setMemoryBudget(long memoryBudget) {
+    this.memoryBudget = Math.max(LedgerMemory.CHUNK, memoryBudget);
+  }
+
+  /** The largest page body accepted (it is streamed, never held whole). */
   public long getMaxPageBytes() {
     return maxPageBytes;
   }

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -67,8 +68,12 @@ final class MultipartUpload implements AutoCloseable {
     return inFlight.contains(uploadId);
   }
 
-  /** Uploads {@code first} (a full part) and the rest of {@code in}. */
-  StoredObject upload(S3Client s3, ObjectWrite write, byte[] first, InputStream in)
+  /**
+   * Uploads {@code first} (a full part) and the rest of {@code in}; {@code started} learns the
+   * upload's id before any part is sent.
+   */
+  StoredObject upload(
+      S3Client s3, ObjectWrite write, byte[] first, InputStream in, Consumer<String> started)
       throws IOException {
     Map<String, String> metadata = new HashMap<>(write.metadata());
     if (write.expectedSha256() != null) {
@@ -92,6 +97,7 @@ final class MultipartUpload implements AutoCloseable {
     boolean completed = false;
     List<Future<CompletedPart>> parts = new ArrayList<>();
     try {
+      started.accept(uploadId);
       MessageDigest digest = Fingerprint.sha256();
       BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PARTS_IN_FLIGHT + 1);
       for (int i = 0; i < PARTS_IN_FLIGHT; i++) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -77,14 +78,15 @@ public class ObjectStore implements AutoCloseable {
     if (content instanceof ObjectContent.S3Object object) {
       return copies.copy(write, object);
     }
-    ObjectContent.Opened opened = ((ObjectContent.Stream) content).open().get();
+    ObjectContent.Stream stream = (ObjectContent.Stream) content;
+    ObjectContent.Opened opened = stream.open().get();
     ObjectWrite typed =
         ObjectWrite.DEFAULT_CONTENT_TYPE.equals(write.contentType())
                 && opened.contentType().isPresent()
             ? write.withContentType(opened.contentType().get())
             : write;
     try (InputStream in = opened.body()) {
-      return counted(putStream(typed, in));
+      return counted(putStream(typed, in, stream.uploadStarted()));
     } catch (IOException e) {
       throw new Problem(
           Reason.SourceUnreadable, "reading the content failed: " + e.getMessage(), false, e);
@@ -154,47 +156,40 @@ public class ObjectStore implements AutoCloseable {
   }
 
   /**
-   * Aborts the unfinished multipart uploads of exactly bucket/key that this process is not running:
-   * the parts of a writer that died mid-upload (kill -9, a lost node), which S3 keeps and bills
-   * until they are aborted. Best effort: without s3:ListBucketMultipartUploads or
-   * s3:AbortMultipartUpload, or on a store without the call, it warns and aborts none (an
-   * AbortIncompleteMultipartUpload lifecycle rule is the other way). Returns how many it aborted.
+   * Aborts the multipart upload {@code uploadId} of bucket/key, which its writer recorded when it
+   * began it and never finished (a kill -9, a lost node): S3 keeps and bills its parts until it is
+   * aborted. Only an upload its writer recorded is ever aborted, so that uploads of other writers
+   * to the same key (the CLI, the HTTP API, another shard) are left alone; never one this process
+   * is running. Best effort: without s3:AbortMultipartUpload, or on a store without the call, it
+   * warns (an AbortIncompleteMultipartUpload lifecycle rule is the other way). Returns whether it
+   * aborted.
    */
-  public int abortUnfinishedUploads(String region, String bucket, String key) {
-    S3Client s3 = s3(region);
-    int aborted = 0;
+  public boolean abortUpload(String region, String bucket, String key, String uploadId) {
+    if (uploadId == null || uploadId.isBlank() || multipart.inFlight(uploadId)) {
+      return false;
+    }
     try {
-      var uploads = s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(key)).uploads();
-      for (var upload : uploads) {
-        if (upload.key().equals(key) && !multipart.inFlight(upload.uploadId())) {
-          try {
-            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload.uploadId()));
-            aborted++;
-          } catch (NoSuchUploadException e) {
-            // completed or aborted meanwhile
-          }
-        }
-      }
+      s3(region).abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+      LOG.info(
+          "Aborted the unfinished multipart upload of {} an earlier writer left",
+          location(bucket, key));
+      return true;
+    } catch (NoSuchUploadException e) {
+      return false; // completed or aborted meanwhile
     } catch (S3Exception e) {
-      if (e.statusCode() != 404) { // 404: no bucket yet, so no upload either
+      if (e.statusCode() != 404) {
         LOG.warn(
-            "Could not clean up unfinished multipart uploads of {}: {} (needs {})",
+            "Could not abort the unfinished multipart upload of {}: {} (needs {})",
             location(bucket, key),
             e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode(),
-            S3Errors.permission("ListMultipartUploads"));
+            S3Errors.permission("AbortMultipartUpload"));
       }
     } catch (SdkClientException e) {
       LOG.warn(
-          "Could not clean up unfinished multipart uploads of {}: S3 unreachable",
+          "Could not abort the unfinished multipart upload of {}: S3 unreachable",
           location(bucket, key));
     }
-    if (aborted > 0) {
-      LOG.info(
-          "Aborted {} unfinished multipart upload(s) of {} left by an earlier writer",
-          aborted,
-          location(bucket, key));
-    }
-    return aborted;
+    return false;
   }
 
   /** Copies the object's bytes to {@code out}. */
@@ -259,7 +254,8 @@ public class ObjectStore implements AutoCloseable {
     return stored(write, ETags.unquote(response.eTag()), response.versionId(), data.length, sha256);
   }
 
-  private StoredObject putStream(ObjectWrite write, InputStream in) throws IOException {
+  private StoredObject putStream(ObjectWrite write, InputStream in, Consumer<String> started)
+      throws IOException {
     try {
       uploads.acquire(); // bounds the memory of concurrent streamed uploads
     } catch (InterruptedException e) {
@@ -272,7 +268,7 @@ public class ObjectStore implements AutoCloseable {
       if (first.length < PART_SIZE) {
         return putBytes(write, first);
       }
-      return multipart.upload(s3(write.region()), write, first, in);
+      return multipart.upload(s3(write.region()), write, first, in, started);
     } finally {
       uploads.release();
     }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Writes and deletes S3 objects that a resource owns, under the rules of contract §3: every object
@@ -33,8 +34,13 @@ public class OwnedObjects {
    *
    * @param write where and how, its metadata already stamped by {@link ObjectOwner#stamp}
    * @param fingerprint the fingerprint of the content and metadata, as stamped
-   * @param recordedEtag the ETag the owner last recorded for the location, if it wrote it
+   * @param recordedEtag the ETag the owner last recorded for the location: it tells its own object
+   *     replaced outside from an unchanged one, and never makes an object its own
    * @param overwrite whether the owner's spec allows taking a foreign object
+   * @param recordedUpload the multipart upload the owner recorded beginning and never finished (a
+   *     writer killed midway): aborted before anything else is written
+   * @param uploadStarted told the id of a multipart upload this write begins, for the owner to
+   *     record
    */
   public record Wanted(
       ObjectOwner owner,
@@ -42,7 +48,29 @@ public class OwnedObjects {
       ObjectContent content,
       String fingerprint,
       Optional<String> recordedEtag,
-      boolean overwrite) {}
+      boolean overwrite,
+      Optional<String> recordedUpload,
+      Consumer<String> uploadStarted) {
+
+    /** A write whose content never goes up in parts (it is in memory). */
+    public Wanted(
+        ObjectOwner owner,
+        ObjectWrite write,
+        ObjectContent content,
+        String fingerprint,
+        Optional<String> recordedEtag,
+        boolean overwrite) {
+      this(
+          owner,
+          write,
+          content,
+          fingerprint,
+          recordedEtag,
+          overwrite,
+          Optional.empty(),
+          uploadId -> {});
+    }
+  }
 
   /** What came of a delete. */
   public enum Deletion {
@@ -61,6 +89,11 @@ public class OwnedObjects {
 
   public Outcome write(Wanted wanted) {
     ObjectWrite write = wanted.write();
+    // The parts a killed predecessor left: only the upload this owner recorded, never another
+    // writer's upload to the same key.
+    wanted
+        .recordedUpload()
+        .ifPresent(id -> store.abortUpload(write.region(), write.bucket(), write.key(), id));
     if (wanted.recordedEtag().isEmpty() && wanted.content() instanceof ObjectContent.Bytes) {
       // The owner never wrote here: a PUT only if the key is free (If-None-Match: *) answers in
       // one request what a HEAD and a PUT would. A key that holds anything gets the full check.
@@ -92,22 +125,51 @@ public class OwnedObjects {
     if (decision instanceof OwnershipCheck.UpToDate upToDate) {
       return new UpToDate(upToDate.object());
     }
-    if (!(wanted.content() instanceof ObjectContent.Bytes)) {
-      // A stream may go up in parts: first abort any a killed predecessor left on this key.
-      store.abortUnfinishedUploads(write.region(), write.bucket(), write.key());
-    }
+    ObjectContent content =
+        wanted.content() instanceof ObjectContent.Stream stream
+            ? new ObjectContent.Stream(stream.open(), wanted.uploadStarted())
+            : wanted.content();
     // Only if the key still holds what was just seen: a concurrent writer makes this a Conflict.
     StoredObject stored =
-        store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), wanted.content());
+        store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), content);
     return new Written(stored, ((OwnershipCheck.Write) decision).drift());
   }
 
-  /** Deletes the object at bucket/key if, and only if, {@code owner} wrote what is there now. */
-  public Deletion delete(ObjectOwner owner, String region, String bucket, String key) {
+  /**
+   * Writes an object that no resource owns (the HTTP API's writes) under the same rules: an object
+   * a live resource owns is never replaced unless {@code overwrite} (a Conflict, answered 409), and
+   * the write happens only if the key still holds what was seen. What it writes carries no owner
+   * metadata, so the resource that owned the key reports a Conflict instead of writing it back.
+   */
+  public StoredObject writeUnowned(ObjectWrite write, ObjectContent content, boolean overwrite) {
+    Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
+    Optional<ObjectOwner> owner = existing.flatMap(o -> ObjectOwner.from(o.metadata()));
+    if (owner.isPresent() && !overwrite && isAlive(owner.get())) {
+      throw new Problem(
+          Reason.Conflict,
+          write.location()
+              + " is managed by "
+              + owner.get().describe()
+              + ": set overwrite=true to replace it anyway, or choose another key",
+          false);
+    }
+    return store.put(write.onlyIf(existing.map(ObjectInfo::etag).orElse(null)), content);
+  }
+
+  /**
+   * Deletes the object at bucket/key if, and only if, {@code owner} wrote what is there now, and
+   * aborts the multipart upload the owner recorded and never finished, if any (never another
+   * writer's).
+   */
+  public Deletion delete(
+      ObjectOwner owner,
+      String region,
+      String bucket,
+      String key,
+      Optional<String> recordedUpload) {
+    recordedUpload.ifPresent(id -> store.abortUpload(region, bucket, key, id));
     Optional<ObjectInfo> existing = store.head(region, bucket, key, null);
     if (existing.isEmpty()) {
-      // An upload cut short before its object existed leaves only parts: they go too.
-      store.abortUnfinishedUploads(region, bucket, key);
       return Deletion.ABSENT;
     }
     ObjectInfo object = existing.get();
@@ -115,7 +177,6 @@ public class OwnedObjects {
     if (!owned) {
       return Deletion.NOT_OWNED;
     }
-    store.abortUnfinishedUploads(region, bucket, key);
     return store.deleteExactly(region, bucket, key, object.etag(), object.versionId())
         ? Deletion.DELETED
         : Deletion.NOT_OWNED; // replaced between the HEAD and the DELETE: no longer ours

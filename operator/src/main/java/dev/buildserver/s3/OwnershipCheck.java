@@ -31,7 +31,8 @@ public final class OwnershipCheck {
    * @param existing the object now at the location, if any
    * @param me the resource deciding
    * @param fingerprint the fingerprint of the desired content and metadata
-   * @param recordedEtag the ETag this resource last recorded for the location, if any
+   * @param recordedEtag the ETag this resource last recorded for the location, if any: it tells an
+   *     object of this resource replaced outside from an unchanged one, and never proves ownership
    * @param otherOwnerAlive whether the resource recorded on the object (when not {@code me}) still
    *     exists
    * @param overwrite the spec's {@code overwrite}
@@ -71,9 +72,8 @@ public final class OwnershipCheck {
               + ": two resources cannot share a bucket and key; choose another key or delete one"
               + " of them");
     }
-    if (recordedEtag.isPresent()) {
-      return new Write(Optional.of("the object was replaced outside the operator"));
-    }
+    // What the resource's status records never counts: anyone who may patch a status could claim
+    // a foreign object with it. Only the owner metadata on the object proves who wrote it.
     if (overwrite) {
       return new Write(Optional.empty());
     }
@@ -83,7 +83,8 @@ public final class OwnershipCheck {
             + me.kind()
             + owner
                 .map(o -> " (it was written by " + o.describe() + ", which no longer exists)")
-                .orElse("")
+                .orElse(
+                    " (it carries no owner metadata: it was written, or replaced, outside the operator)")
             + ": set "
             + me.overwriteField()
             + ": true to replace it, or choose another key");

@@ -446,7 +446,7 @@ class BuildAssetE2ETest {
   }
 
   @Test
-  void restoresAnObjectDeletedOrReplacedBehindItsBack() {
+  void restoresItsObjectDeletedOrReplacedBehindItsBackButNeverClaimsAForeignOne() {
     String bucket = bucket();
     BuildAsset asset =
         apply(
@@ -459,8 +459,17 @@ class BuildAssetE2ETest {
     assertThat(read(bucket, "d.txt")).isEqualTo("original");
     awaitEvent("drift", "DriftCorrected", "Normal");
 
-    s3.putObject(b -> b.bucket(bucket).key("d.txt"), RequestBody.fromString("tampered"));
+    // Replaced with its owner metadata kept (a copy over it, say): still this BuildAsset's.
+    var metadata = s3.headObject(b -> b.bucket(bucket).key("d.txt")).metadata();
+    s3.putObject(
+        b -> b.bucket(bucket).key("d.txt").metadata(metadata), RequestBody.fromString("tampered"));
     await().atMost(KubeApi.WAIT).until(() -> read(bucket, "d.txt"), "original"::equals);
+
+    // Replaced without it: someone else's object now, whatever the status recorded.
+    s3.putObject(b -> b.bucket(bucket).key("d.txt"), RequestBody.fromString("someone's"));
+    Condition conflict = awaitCondition(asset, "Conflict");
+    assertThat(conflict.getMessage()).contains("no owner metadata").contains("spec.overwrite");
+    assertThat(read(bucket, "d.txt")).isEqualTo("someone's");
   }
 
   @Test

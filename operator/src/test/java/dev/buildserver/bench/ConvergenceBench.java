@@ -13,8 +13,6 @@ import dev.buildserver.testing.PrometheusText;
 import dev.buildserver.testing.RepoFiles;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -123,16 +119,8 @@ class ConvergenceBench {
   }
 
   /** The chart's javaOptions, with its memory limit given to the JVM as a container would. */
-  static List<String> chartJvmOptions() throws IOException {
-    String values = Files.readString(RepoFiles.repo().resolve("helm/buildserver/values.yaml"));
-    Matcher options = Pattern.compile("(?m)^javaOptions: \"([^\"]*)\"").matcher(values);
-    Matcher limit =
-        Pattern.compile("(?ms)^resources:.*?limits:\\s*\\n\\s*memory: (\\d+)Mi").matcher(values);
-    assertThat(options.find()).as("javaOptions in values.yaml").isTrue();
-    assertThat(limit.find()).as("resources.limits.memory in values.yaml").isTrue();
-    List<String> jvm = new ArrayList<>(List.of(options.group(1).split("\\s+")));
-    jvm.add("-XX:MaxRAM=" + limit.group(1) + "m"); // what the container limit tells the JVM
-    return jvm;
+  static List<String> chartJvmOptions() {
+    return RepoFiles.chartJvmOptions();
   }
 
   private double floor(int size) throws Exception {

@@ -110,18 +110,19 @@ class Ec2TestRunE2ETest {
             "Finished x1",
             "ChecksPassed x1");
     assertThat(faults.calls())
-        .isEqualTo(Map.of("DescribeInstances", 3, "RunInstances", 1, "TerminateInstances", 1));
+        .isEqualTo(Map.of("DescribeInstances", 4, "RunInstances", 1, "TerminateInstances", 1));
   }
 
   @Test
-  void aSuccessfulRunMakesFiveEc2Calls() {
+  void aSuccessfulRunMakesSixEc2Calls() {
     Ec2TestRun run =
         apply(
             "metadata: {name: counted}\nspec: {region: us-east-1, imageId: ami-12c6146b, instanceType: t2.micro}");
     awaitPhase(run, Phase.Succeeded);
-    // DescribeInstances: the owner-tag lookup, the wait for running, the verification.
+    // DescribeInstances: the owner-tag lookup, the wait for running, the verification, and the
+    // owner check before TerminateInstances (status is no proof of whose instance it names).
     assertThat(faults.calls())
-        .isEqualTo(Map.of("DescribeInstances", 3, "RunInstances", 1, "TerminateInstances", 1));
+        .isEqualTo(Map.of("DescribeInstances", 4, "RunInstances", 1, "TerminateInstances", 1));
   }
 
   @Test

@@ -169,7 +169,75 @@ class RunStepsTest {
       assertThat(new Finish(ec2).advance(run(status, CREATED, true))).isEqualTo(Progress.done());
       assertThat(status.getPhase()).isEqualTo(Phase.Succeeded);
       assertThat(ec2.instances.get(id).state()).isEqualTo("terminated");
-      assertThat(ec2.calls).containsExactly("TerminateInstances");
+      assertThat(ec2.calls).containsExactly("DescribeInstances", "TerminateInstances");
+    }
+  }
+
+  /** Status can be patched by anyone who may patch it: only the run-uid tag proves ownership. */
+  @Nested
+  class AnInstanceNamedInAForgedStatus {
+
+    private String victim() {
+      return ec2.add("uid-of-another-team", "running").instanceId();
+    }
+
+    private void assertDisowned(Ec2TestRunStatus status, String victim) {
+      assertThat(status.getPhase()).isEqualTo(Phase.Terminating);
+      assertThat(status.getInstanceId()).isNull();
+      assertThat(status.getChecks())
+          .anySatisfy(
+              c -> {
+                assertThat(c.name()).isEqualTo("owner");
+                assertThat(c.passed()).isFalse();
+                assertThat(c.actual()).contains(victim);
+              });
+      assertThat(ec2.instances.get(victim).state()).isEqualTo("running");
+    }
+
+    @Test
+    void isNeitherAdoptedWhileWaitingForRunning() {
+      String victim = victim();
+      Ec2TestRunStatus status = in(Phase.WaitingForRunning);
+      status.setInstanceId(victim);
+      status.setLaunchedAt(CREATED.toString());
+      new AwaitRunning(ec2).advance(run(status, CREATED.plusSeconds(4), true));
+      assertDisowned(status, victim);
+      assertThat(status.getRunningAt()).isNull();
+    }
+
+    @Test
+    void norVerified() {
+      String victim = victim();
+      Ec2TestRunStatus status = in(Phase.Verifying);
+      status.setInstanceId(victim);
+      new Verify(ec2).advance(run(status, CREATED, true));
+      assertDisowned(status, victim);
+      assertThat(status.getChecks()).filteredOn(c -> !c.name().equals("owner")).isEmpty();
+    }
+
+    @Test
+    void norTerminatedWhileTheRunsOwnInstanceIs() {
+      String victim = victim();
+      String own = ec2.add(ID.uid(), "running").instanceId();
+      Ec2TestRunStatus status = in(Phase.Terminating);
+      status.setInstanceId(victim);
+      status.setChecks(List.of(new Check("state", "running", "running", true)));
+      new Finish(ec2).advance(run(status, CREATED, true));
+      assertThat(status.getPhase()).isEqualTo(Phase.Failed);
+      assertThat(ec2.instances.get(victim).state()).isEqualTo("running");
+      assertThat(ec2.instances.get(own).state()).isEqualTo("terminated");
+      assertThat(RunConditions.failure(status)).isEqualTo("InstanceNotOwned");
+    }
+
+    @Test
+    void isNotWhatADeletedRunCleansUp() {
+      String victim = victim();
+      Ec2TestRunStatus status = in(Phase.WaitingForRunning);
+      status.setInstanceId(victim);
+      Ec2TestRunner runner = new Ec2TestRunner(ec2);
+      assertThat(runner.instanceOf("us-east-1", ID.uid(), status)).isEmpty();
+      String own = ec2.add(ID.uid(), "running").instanceId();
+      assertThat(runner.instanceOf("us-east-1", ID.uid(), status)).contains(own);
     }
   }
 

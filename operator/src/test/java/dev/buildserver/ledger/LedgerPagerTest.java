@@ -9,6 +9,7 @@ import dev.buildserver.testing.LoopbackOutbound;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,40 +36,40 @@ class LedgerPagerTest {
 
   @Test
   void readsEveryPageConcurrentlyWhenCountsAreKnownAndConfirmsTheEnd() {
-    server.publish(LedgerServer.transactions(95, 1), 10, true);
-    var read = pager.fetch(server.urlTemplate(), Optional.empty());
-    assertThat(read.pages()).hasSize(10);
+    List<Transaction> published = LedgerServer.transactions(95, 1);
+    server.publish(published, 10, true);
+    List<Transaction> received = new CopyOnWriteArrayList<>();
+    var read = pager.read(server.urlTemplate(), Optional.empty(), (p, i, t) -> received.add(t));
+    assertThat(read.pageCount()).isEqualTo(10);
     assertThat(read.totalCount()).isEqualTo(95);
-    assertThat(BalanceCalculator.served(read.pages())).isEqualTo(95);
+    assertThat(received).hasSize(95).containsExactlyInAnyOrderElementsOf(published);
     assertThat(server.requests()).isEqualTo(11); // ten pages and the 404 after them
   }
 
   @Test
   void readsPageByPageUntilA404WithoutCounts() {
     server.publish(LedgerServer.transactions(35, 2), 10, false);
-    var read = pager.fetch(server.urlTemplate(), Optional.empty());
-    assertThat(read.pages()).containsOnlyKeys(1, 2, 3, 4);
+    var read = read(pager);
+    assertThat(read.pageCount()).isEqualTo(4);
     assertThat(read.totalCount()).isNull();
     assertThat(server.requests()).isEqualTo(5);
   }
 
   @Test
   void anEmptyLedgerIsA404OnPageOne() {
-    var read = pager.fetch(server.urlTemplate(), Optional.empty());
-    assertThat(read.pages()).isEmpty();
+    assertThat(read(pager).pageCount()).isZero();
   }
 
   @Test
   void retriesServerErrorsWithBackoff() {
     server.publish(LedgerServer.transactions(30, 3), 10, true).fail(2, 2, 503).fail(1, 1, 500);
-    var read = pager.fetch(server.urlTemplate(), Optional.empty());
-    assertThat(read.pages()).hasSize(3);
+    assertThat(read(pager).pageCount()).isEqualTo(3);
   }
 
   @Test
   void givesUpOnAPersistentServerErrorAsRetryable() {
     server.publish(LedgerServer.transactions(30, 3), 10, true).fail(2, 100, 502);
-    assertThatThrownBy(() -> pager.fetch(server.urlTemplate(), Optional.empty()))
+    assertThatThrownBy(() -> read(pager))
         .isInstanceOf(Problem.class)
         .hasMessageContaining("page 2")
         .hasMessageContaining("HTTP 502 after 4 tries")
@@ -80,10 +81,11 @@ class LedgerPagerTest {
     server.publish(LedgerServer.transactions(5, 4), 10, true).requireToken("s3cret");
     // A token goes over plain http only to an allow-listed host.
     LedgerPager pager = new LedgerPager(LoopbackOutbound.trustedHttp(), new LedgerSettings());
-    assertThatThrownBy(() -> pager.fetch(server.urlTemplate(), Optional.empty()))
+    assertThatThrownBy(() -> read(pager))
         .isInstanceOf(Problem.class)
         .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("LedgerUnauthorized"));
-    assertThat(pager.fetch(server.urlTemplate(), Optional.of("s3cret")).pages()).hasSize(1);
+    assertThat(pager.read(server.urlTemplate(), Optional.of("s3cret"), (p, i, t) -> {}).pageCount())
+        .isEqualTo(1);
   }
 
   @Test
@@ -127,13 +129,54 @@ class LedgerPagerTest {
 
   @Test
   void refusesLinkLocalLedgers() {
-    assertThatThrownBy(() -> pager.fetch("http://169.254.169.254/{page}", Optional.empty()))
+    assertThatThrownBy(
+            () -> pager.read("http://169.254.169.254/{page}", Optional.empty(), (p, i, t) -> {}))
         .isInstanceOf(Problem.class)
         .hasMessageContaining("link-local");
   }
 
+  @Test
+  void describesAnAnswerThatIsNotALedgerPageByItsTypeAndSizeNeverItsContent() {
+    // A BalanceReport must not become a way to read cluster-internal endpoints.
+    server.rawPage(1, "<html>internal-admin-token-Zq81</html>");
+    assertProblem("MalformedPage", "page 1 is not a ledger page");
+    assertThatThrownBy(() -> read(pager)).message().doesNotContain("Zq81").contains("bytes read");
+    server.rawPage(1, "\"internal-admin-token-Zq81\"");
+    assertThatThrownBy(() -> read(pager)).message().doesNotContain("Zq81");
+    server.rawPage(1, "{\"transactions\": [{\"Date\": {\"internal-admin-token-Zq81\": 1}}]}");
+    assertThatThrownBy(() -> read(pager)).message().doesNotContain("Zq81");
+  }
+
+  @Test
+  void refusesAValueLongerThanALedgerFieldCanBe() {
+    String company = "x".repeat(LedgerPager.MAX_STRING_LENGTH + 1);
+    server.rawPage(
+        1,
+        "{\"transactions\": [{\"Date\": \"2014-01-01\", \"Ledger\": \"A\", \"Amount\": \"1\","
+            + " \"Company\": \""
+            + company
+            + "\"}]}");
+    assertProblem("MalformedPage", "longer or deeper than a ledger field can be");
+  }
+
+  @Test
+  void stopsAPageAtItsByteCap() {
+    LedgerSettings small = new LedgerSettings();
+    small.setMaxPageBytes(1_000);
+    LedgerPager capped = new LedgerPager(LoopbackOutbound.http(), small);
+    server.publish(LedgerServer.transactions(50, 10), 50, true);
+    assertThatThrownBy(() -> read(capped))
+        .isInstanceOf(Problem.class)
+        .hasMessageContaining("larger than 1000 bytes")
+        .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo("TooLarge"));
+  }
+
+  private LedgerPager.Read read(LedgerPager pager) {
+    return pager.read(server.urlTemplate(), Optional.empty(), (p, i, t) -> {});
+  }
+
   private void assertProblem(String reason, String message) {
-    assertThatThrownBy(() -> pager.fetch(server.urlTemplate(), Optional.empty()))
+    assertThatThrownBy(() -> read(pager))
         .isInstanceOf(Problem.class)
         .hasMessageContaining(message)
         .satisfies(e -> assertThat(((Problem) e).reason()).isEqualTo(reason))

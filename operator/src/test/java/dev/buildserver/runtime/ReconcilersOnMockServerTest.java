@@ -17,6 +17,7 @@ import dev.buildserver.ec2.InstanceLauncher;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
 import dev.buildserver.ledger.BalanceService;
+import dev.buildserver.ledger.LedgerMemory;
 import dev.buildserver.ledger.LedgerPager;
 import dev.buildserver.ledger.LedgerSettings;
 import dev.buildserver.metrics.BuildserverMetrics;
@@ -92,7 +93,8 @@ class ReconcilersOnMockServerTest {
                     new Ec2Settings(),
                     BuildserverMetrics.unregistered()),
                 new BalanceReportReconciler(
-                    new BalanceService(new LedgerPager(http, ledgerSettings)),
+                    new BalanceService(
+                        new LedgerPager(http, ledgerSettings), new LedgerMemory(ledgerSettings)),
                     owned,
                     recorder,
                     events,

@@ -11,8 +11,12 @@ import dev.buildserver.status.Problem;
 import dev.buildserver.testing.LoopbackOutbound;
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -53,21 +57,65 @@ class ObjectStoreMotoTest {
   }
 
   @Test
-  void abortsTheUnfinishedUploadsAnEarlierProcessLeftOnItsKeyOnly() {
+  void abortsOnlyTheRecordedUploadAndLeavesOtherWritersUploadsToTheSameKey() {
     var s3 = aws.s3("us-east-1");
     // A process killed mid-upload (kill -9) leaves its parts in S3, billed until aborted.
     String left = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin")).uploadId();
     s3.uploadPart(
         b -> b.bucket("store").key("big.bin").uploadId(left).partNumber(1),
         software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024]));
-    String otherKey = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin.2")).uploadId();
+    // Another writer (the CLI, another shard) is uploading to the same key right now.
+    String other = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin")).uploadId();
 
-    assertThat(store.abortUnfinishedUploads("us-east-1", "store", "big.bin")).isEqualTo(1);
+    assertThat(store.abortUpload("us-east-1", "store", "big.bin", left)).isTrue();
 
     assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
         .extracting(u -> u.uploadId())
-        .containsExactly(otherKey);
-    assertThat(store.abortUnfinishedUploads("us-east-1", "store", "big.bin")).isZero();
+        .containsExactly(other);
+    assertThat(store.abortUpload("us-east-1", "store", "big.bin", left)).isFalse();
+  }
+
+  @Test
+  void aStreamedWriteAndADeleteLeaveAnotherWritersUploadToTheKeyAndRecordTheirOwn() {
+    var s3 = aws.s3("us-east-1");
+    // The CLI (or another shard) is uploading to the key in parts right now.
+    String other = s3.createMultipartUpload(b -> b.bucket("store").key("shared.bin")).uploadId();
+    OwnedObjects owned = new OwnedObjects(store, null);
+    ObjectOwner me = new ObjectOwner("ns", "asset", "uid-1");
+    List<String> started = new ArrayList<>();
+    byte[] data = new byte[ObjectStore.PART_SIZE + 1];
+    var outcome =
+        owned.write(
+            new OwnedObjects.Wanted(
+                me,
+                new ObjectWrite(
+                    "store",
+                    "shared.bin",
+                    null,
+                    null,
+                    me.stamp(Map.of(), "fp"),
+                    Map.of(),
+                    null,
+                    false),
+                new ObjectContent.Stream(
+                    () ->
+                        new ObjectContent.Opened(new ByteArrayInputStream(data), Optional.empty())),
+                "fp",
+                Optional.empty(),
+                false,
+                Optional.empty(),
+                started::add));
+
+    assertThat(outcome).isInstanceOf(OwnedObjects.Written.class);
+    assertThat(started).hasSize(1).doesNotContain(other);
+    assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
+        .extracting(u -> u.uploadId())
+        .containsExactly(other);
+    assertThat(owned.delete(me, null, "store", "shared.bin", Optional.empty()))
+        .isEqualTo(OwnedObjects.Deletion.DELETED);
+    assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
+        .extracting(u -> u.uploadId())
+        .containsExactly(other);
   }
 
   @Test

@@ -56,10 +56,26 @@ class OwnershipCheckTest {
   }
 
   @Test
-  void restoresAnObjectReplacedOutside() {
-    ObjectInfo foreign = object("e2", Map.of());
-    var decision = (OwnershipCheck.Write) decide(foreign, "e1", false, false);
+  void restoresItsOwnObjectReplacedOutsideWithItsMetadata() {
+    ObjectInfo replaced = object("e2", ME.stamp(Map.of(), "fp"));
+    var decision = (OwnershipCheck.Write) decide(replaced, "e1", false, false);
     assertThat(decision.drift()).contains("the object was replaced outside the operator");
+  }
+
+  @Test
+  void aRecordedEtagNeverMakesAnObjectWithoutOwnerMetadataItsOwn() {
+    // A status patched by hand (kubectl edit --subresource=status) can claim any location.
+    ObjectInfo foreign = object("e2", Map.of());
+    var conflict = (OwnershipCheck.Conflict) decide(foreign, "e2", false, false);
+    assertThat(conflict.message()).contains("no owner metadata").contains("spec.overwrite: true");
+    assertThat(decide(foreign, OwnershipCheck.ANY_ETAG, false, false))
+        .isInstanceOf(OwnershipCheck.Conflict.class);
+  }
+
+  @Test
+  void aRecordedEtagNeverTakesTheObjectOfADeletedOwner() {
+    ObjectInfo orphan = object("e3", OTHER.stamp(Map.of(), "fp"));
+    assertThat(decide(orphan, "e3", false, false)).isInstanceOf(OwnershipCheck.Conflict.class);
   }
 
   @Test
