@@ -2,13 +2,16 @@
 # The local stack behind `make run` and `make demo`.
 #
 #   hack/local-stack.sh run    operator in the foreground: against the cluster of your kubeconfig when
-#                              one answers, else against a local control plane + moto started here
+#                              one answers, else against a local control plane + moto started here;
+#                              writes .local/env (export lines, the HTTP API token among them)
 #   hack/local-stack.sh demo   local stack, apply every example, wait, print the tables, stop
 #   hack/local-stack.sh stack  local control plane, moto and the sample ledger without the operator;
 #                              writes .local/env (export lines) for an operator run from an IDE;
 #                              SIGUSR1 restarts kube-apiserver (etcd keeps the state), as make chaos does
 #
 # Everything listens on 127.0.0.1; state lives in .local/ (STACK_DIR) and is wiped at each start.
+# Each start makes a new HTTP API token (BUILDSERVER_API_TOKEN): the operator started here gets it,
+# and .local/env (mode 0600) exports it for curl and for an operator started from an IDE.
 # Ports: APISERVER_PORT (6443), ETCD_PORT (2379, peer +1), MOTO_PORT (5000), LEDGER_PORT (8089),
 # OPERATOR_PORT (8080). Set LOCAL=1 to use the local control plane even when a cluster answers.
 set -euo pipefail
@@ -72,6 +75,19 @@ start() { # name, command...: starts a background process logging to .local/<nam
   shift
   "$@" >"$STATE/$name.log" 2>&1 &
   PIDS+=("$!")
+}
+
+api_token() { # a new bearer token for the HTTP API of the operator this script starts or prepares
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed for the HTTP API token (apt-get install openssl)"
+  BUILDSERVER_API_TOKEN="$(openssl rand -hex 24)"
+  export BUILDSERVER_API_TOKEN
+}
+
+write_private() { # file: writes stdin to the file, readable by you only, whole or not at all
+  rm -f "$1.tmp"
+  (umask 077 && cat >"$1.tmp")
+  chmod 600 "$1.tmp"
+  mv "$1.tmp" "$1" # a watcher never reads half a file
 }
 
 cluster_answers() {
@@ -163,7 +179,7 @@ PY
 start_operator() {
   need_port "$OPERATOR_PORT" "operator HTTP" OPERATOR_PORT
   say "starting the operator (HTTP on 127.0.0.1:$OPERATOR_PORT)"
-  # Loopback only: the HTTP API then takes calls without a token (see README, HTTP API).
+  # Loopback only, and every /buildserver/ call needs BUILDSERVER_API_TOKEN (see README, HTTP API).
   # The sample ledger is on 127.0.0.1: allow-listed, since the operator refuses loopback otherwise.
   BUILDSERVER_OUTBOUND_ALLOW_HOSTS="${BUILDSERVER_OUTBOUND_ALLOW_HOSTS:-127.0.0.1,localhost}" \
     MICRONAUT_SERVER_HOST=127.0.0.1 MICRONAUT_SERVER_PORT="$OPERATOR_PORT" start operator bin/builder operator
@@ -179,6 +195,7 @@ start_operator() {
 
 local_stack() {
   infrastructure
+  api_token
   start_operator
 }
 
@@ -191,8 +208,8 @@ infrastructure() { # everything but the operator
   start_emulators
 }
 
-write_env() { # the environment an operator (or the CLI) needs to use this stack
-  cat >"$STATE/env.tmp" <<ENV
+write_env() { # the environment an operator (or the CLI, or curl) needs to use this stack
+  write_private "$STATE/env" <<ENV
 export KUBECONFIG=$STATE/kubeconfig
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 export AWS_REGION=us-east-1
@@ -200,18 +217,19 @@ export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export BUILDSERVER_OUTBOUND_ALLOW_HOSTS=127.0.0.1,localhost
 export MICRONAUT_SERVER_HOST=127.0.0.1
+export BUILDSERVER_API_TOKEN=$BUILDSERVER_API_TOKEN
 export PATH=$STATE/bin:\$PATH
 ENV
-  mv "$STATE/env.tmp" "$STATE/env" # whole or not at all: a watcher never reads half a file
 }
 
 stack() {
   infrastructure
+  api_token
   write_env
   cat <<TXT
 
 The local stack is up without the operator (logs: $STATE/*.log). Its environment is in
-$STATE/env: load it in a shell with
+$STATE/env (the HTTP API token included; readable by you only): load it in a shell with
 
   source $STATE/env
 
@@ -220,6 +238,8 @@ dev.buildserver.Main, program argument: operator), or from a shell:
 
   bin/builder operator
   kubectl apply -f examples/put-asset.yaml && kubectl get buildassets
+  curl -s -H "Authorization: Bearer \$BUILDSERVER_API_TOKEN" \
+    'http://127.0.0.1:8080/buildserver/assets?bucket=buildserver-examples'
 
 Stop with Ctrl-C.
 TXT
@@ -251,22 +271,24 @@ print_next_steps() {
   cat <<TXT
 
 buildserver is running against the local control plane (logs: .local/*.log).
-In another terminal:
+In another terminal (the environment, the HTTP API token included, is in $STATE/env):
 
-  export KUBECONFIG=$STATE/kubeconfig PATH=$STATE/bin:\$PATH
+  source $STATE/env
   kubectl get crd
   kubectl apply -f examples/put-asset.yaml
   kubectl wait --for=condition=Ready -f examples/put-asset.yaml
   kubectl get buildserver
   kubectl apply -f examples/ec2-test-run.yaml && kubectl get ec2testruns -w
   kubectl explain buildasset.spec.source
-  curl -s localhost:$OPERATOR_PORT/health/readiness
-  curl -s -X POST --data-binary @README.md -H 'Content-Type: text/markdown' \
-    'localhost:$OPERATOR_PORT/buildserver/put-asset?bucket=buildserver-examples&key=README.md'
+  curl -s http://127.0.0.1:$OPERATOR_PORT/health/readiness
+  curl -s -X POST --data-binary @README.md -H "Authorization: Bearer \$BUILDSERVER_API_TOKEN" \
+    -H 'Content-Type: application/octet-stream' \
+    'http://127.0.0.1:$OPERATOR_PORT/buildserver/put-asset?bucket=buildserver-examples&key=README.md&contentType=text/markdown'
+  curl -s -H "Authorization: Bearer \$BUILDSERVER_API_TOKEN" \
+    'http://127.0.0.1:$OPERATOR_PORT/buildserver/assets?bucket=buildserver-examples'
 
-The AWS emulator (moto) is on http://127.0.0.1:$MOTO_PORT; the CLI reaches it with
-  AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
-    bin/builder list-assets --bucket buildserver-examples
+The AWS emulator (moto) is on http://127.0.0.1:$MOTO_PORT; with that environment the CLI reaches it:
+  bin/builder list-assets --bucket buildserver-examples
 
 Stop with Ctrl-C.
 TXT
@@ -280,9 +302,17 @@ run() {
     say "(LOCAL=1 make run starts a local control plane instead)"
     install_crds
     need_port "$OPERATOR_PORT" "operator HTTP" OPERATOR_PORT
+    api_token
+    mkdir -p "$STATE"
+    write_private "$STATE/env" <<ENV
+export BUILDSERVER_API_TOKEN=$BUILDSERVER_API_TOKEN
+ENV
+    say "HTTP on 127.0.0.1:$OPERATOR_PORT; its API token is in $STATE/env (source it, then send"
+    say "-H \"Authorization: Bearer \$BUILDSERVER_API_TOKEN\" -H 'Content-Type: application/octet-stream')"
     MICRONAUT_SERVER_HOST=127.0.0.1 MICRONAUT_SERVER_PORT="$OPERATOR_PORT" exec bin/builder operator
   fi
   local_stack
+  write_env
   print_next_steps
   wait "${PIDS[-1]}"
 }

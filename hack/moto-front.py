@@ -4,7 +4,11 @@
    before answers the first call's reservation instead of launching again. moto stores the token but
    launches anew, so a connection reset after moto launched (make chaos) would show a duplicate that
    real EC2 never makes.
-2. AWS faults on demand, for make chaos: a share of the calls signed with chosen access keys answer
+2. A record of who signed what, for the tenancy tests: every signed request's access key, service,
+   method, path and (EC2/STS/IAM) action, the last 50,000 of them.
+       GET    /_chaos/requests  -> [{"accessKey": .., "service": .., "method": .., "path": .., "action": ..}]
+       DELETE /_chaos/requests  (forget them)
+3. AWS faults on demand, for make chaos: a share of the calls signed with chosen access keys answer
    the way a throttled AWS does (503 SlowDown or ServiceUnavailable from S3; 503
    RequestLimitExceeded or Unavailable from EC2) before moto sees them.
        POST /_chaos/faults  {"rate": 0.2, "accessKeys": ["chaos-operator"]}   (rate 0: off)
@@ -13,6 +17,7 @@
 Usage: python hack/moto-front.py HOST PORT
 """
 
+import collections
 import io
 import json
 import random
@@ -42,19 +47,36 @@ class Front:
         self.launches = {}  # ClientToken -> (status, headers, body)
         self.token_locks = {}
         self.random = random.Random()
+        self.requests = collections.deque(maxlen=50_000)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith("/_chaos/faults"):
             return self.control(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith("/_chaos/requests"):
+            return self.recorded(environ, start_response)
         match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         service = match.group(2) if match else None
         body = None
-        if service == "ec2" or (match and self.should_fault(match.group(1))):
+        if service in ("ec2", "sts", "iam") or (match and self.should_fault(match.group(1))):
             body = get_input_stream(environ).read()  # read whole: the connection stays usable
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             environ["wsgi.input_terminated"] = False
+        if match:
+            action = None
+            if body is not None and service in ("ec2", "sts", "iam"):
+                action = parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
+            with self.lock:
+                self.requests.append(
+                    {
+                        "accessKey": match.group(1),
+                        "service": service,
+                        "method": environ.get("REQUEST_METHOD"),
+                        "path": environ.get("PATH_INFO", ""),
+                        "action": action,
+                    }
+                )
         if match and self.should_fault(match.group(1)) and self.roll():
             return self.fault(service, environ, start_response)
         if service == "ec2":
@@ -114,6 +136,14 @@ class Front:
         status, headers, body = earlier
         start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))])
         return [body]
+
+    def recorded(self, environ, start_response):
+        with self.lock:
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                self.requests.clear()
+            answer = json.dumps(list(self.requests)).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
+        return [answer]
 
     def control(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST":

@@ -44,6 +44,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
+# Workload identity: read a ServiceAccount's role annotation, and ask for its token (audience
+# sts.amazonaws.com) to act as that role. See docs/security.md for what this right means.
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]
 {{- end -}}
 
 {{/* The Deployment of one shard (dict "root" $ "shard" name), "" for the main one. */}}

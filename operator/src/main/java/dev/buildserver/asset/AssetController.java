@@ -1,6 +1,10 @@
 package dev.buildserver.asset;
 
+import dev.buildserver.api.ApiSettings;
+import dev.buildserver.aws.AwsIdentity;
+import dev.buildserver.aws.WorkloadIdentities;
 import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.s3.ObjectKeys;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.OwnedObjects;
@@ -36,12 +40,26 @@ public class AssetController {
 
   private final ObjectStore store;
   private final OwnedObjects owned;
+  private final WorkloadIdentities identities;
+  private final ApiSettings settings;
   private final long maxRequestSize;
 
-  public AssetController(ObjectStore store, OwnedObjects owned, HttpServerConfiguration server) {
+  public AssetController(
+      ObjectStore store,
+      OwnedObjects owned,
+      WorkloadIdentities identities,
+      ApiSettings settings,
+      HttpServerConfiguration server) {
     this.store = store;
     this.owned = owned;
+    this.identities = identities;
+    this.settings = settings;
     this.maxRequestSize = server.getMaxRequestSize();
+  }
+
+  /** The identity the API's AWS calls are made as (buildserver.api.service-account). */
+  private AwsIdentity identity() {
+    return identities.forCaller(settings.getServiceAccount(), "buildserver.api.service-account");
   }
 
   /**
@@ -62,7 +80,7 @@ public class AssetController {
     if (request.getContentLength() > maxRequestSize) {
       throw new ContentLengthExceededException(maxRequestSize, request.getContentLength());
     }
-    AssetPlan.checkTarget(bucket, key);
+    ObjectKeys.check(bucket, key);
     String type =
         contentType != null
             ? contentType
@@ -83,7 +101,7 @@ public class AssetController {
             Boolean.TRUE.equals(createBucket));
     StoredObject stored =
         owned.writeUnowned(
-            write,
+            write.as(identity()),
             new ObjectContent.Stream(() -> new ObjectContent.Opened(body, Optional.empty())),
             Boolean.TRUE.equals(overwrite));
     return HttpResponse.created(stored);
@@ -103,7 +121,7 @@ public class AssetController {
     if (max < 1 || max > 10_000) {
       throw new Problem(Reason.InvalidLimit, "limit must be between 1 and 10000", false);
     }
-    return store.list(region, bucket, prefix, max);
+    return store.list(identity(), region, bucket, prefix, max);
   }
 
   /** A body over micronaut.server.max-request-size, as the JSON error of the contract. */
@@ -128,6 +146,7 @@ public class AssetController {
           case BucketNotFound, NotFound, SourceNotFound -> HttpStatus.NOT_FOUND;
           case Conflict -> HttpStatus.CONFLICT;
           case TooLarge -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
+          case IdentityNotFound -> HttpStatus.FORBIDDEN;
           case AccessDenied, S3Error -> HttpStatus.BAD_GATEWAY;
           case S3Unavailable, S3Unreachable -> HttpStatus.SERVICE_UNAVAILABLE;
           default -> HttpStatus.BAD_REQUEST;

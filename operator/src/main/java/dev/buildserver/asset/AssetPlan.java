@@ -2,23 +2,21 @@ package dev.buildserver.asset;
 
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.s3.Fingerprint;
+import dev.buildserver.s3.ObjectKeys;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.ObjectWrite;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * What a BuildAsset asks for, worked out from its spec: the content to write, the write itself
@@ -27,8 +25,6 @@ import java.util.regex.Pattern;
  */
 public record AssetPlan(
     AssetContent content, ObjectWrite write, String fingerprint, boolean secret) {
-
-  private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
 
   /** Lookups the plan needs from the cluster and S3. */
   public interface Lookups {
@@ -42,7 +38,7 @@ public record AssetPlan(
 
   public static AssetPlan of(BuildAsset asset, String defaultRegion, Lookups lookups) {
     BuildAssetSpec spec = asset.getSpec();
-    checkTarget(spec.bucket(), spec.key());
+    ObjectKeys.check(spec.bucket(), spec.key());
     checkMetadata(spec.metadata());
     AssetContent content = content(spec.source(), lookups);
     String identity = identity(content, spec, lookups);
@@ -63,40 +59,6 @@ public record AssetPlan(
     return new AssetPlan(content, write, fingerprint, spec.source().secretKeyRef() != null);
   }
 
-  /**
-   * Refuses a bucket name S3 would refuse, and an empty, oversized or path-traversing key, before
-   * any call to S3.
-   */
-  public static void checkTarget(String bucket, String key) {
-    if (bucket == null || !BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
-      throw new Problem(
-          Reason.InvalidBucketName,
-          "bucket '"
-              + (bucket == null ? "" : bucket)
-              + "' is not a valid S3 bucket name: use 3-63 lowercase letters, digits, dots and hyphens",
-          false);
-    }
-    if (key == null || key.isEmpty()) {
-      throw new Problem(
-          Reason.InvalidKey,
-          "the object key is empty: set a key such as releases/app.tar.gz",
-          false);
-    }
-    if (key.getBytes(StandardCharsets.UTF_8).length > 1024) {
-      throw new Problem(Reason.InvalidKey, "the object key is longer than S3's 1024 bytes", false);
-    }
-    if (Arrays.stream(key.split("/", -1)).anyMatch(s -> s.equals(".") || s.equals(".."))) {
-      // S3 keeps such a key as is, but tools that copy a bucket to disk resolve it elsewhere.
-      throw new Problem(
-          Reason.InvalidKey,
-          "the object key '"
-              + key
-              + "' has a '.' or '..' segment, which tools that sync to disk resolve outside its"
-              + " prefix: name the object without them",
-          false);
-    }
-  }
-
   private static void checkMetadata(Map<String, String> metadata) {
     if (metadata == null) {
       return;
@@ -106,7 +68,7 @@ public record AssetPlan(
         throw new Problem(
             Reason.InvalidMetadata,
             "spec.metadata key '"
-                + key
+                + Echo.value(key)
                 + "' uses the reserved prefix "
                 + ObjectOwner.PREFIX
                 + ": rename it",
@@ -133,9 +95,18 @@ public record AssetPlan(
           false);
     }
     if (source.inline() != null) {
+      // Counted in code points, as the API server's maxLength and CEL's size() count.
+      if (source.inline().length() > BuildAssetSource.MAX_INLINE
+          && source.inline().codePointCount(0, source.inline().length())
+              > BuildAssetSource.MAX_INLINE) {
+        throw new Problem(Reason.SourceTooLarge, "spec." + BuildAssetSource.INLINE_TOO_LONG, false);
+      }
       return new AssetContent.Bytes(source.inline().getBytes(StandardCharsets.UTF_8));
     }
     if (source.base64() != null) {
+      if (source.base64().length() > BuildAssetSource.MAX_BASE64) {
+        throw new Problem(Reason.SourceTooLarge, "spec." + BuildAssetSource.BASE64_TOO_LONG, false);
+      }
       return new AssetContent.Bytes(decode(source.base64(), "spec.source.base64"));
     }
     if (source.configMapKeyRef() != null) {
@@ -160,7 +131,7 @@ public record AssetPlan(
                     new Problem(
                         Reason.SourceNotFound,
                         "ConfigMap "
-                            + ref.name()
+                            + Echo.value(ref.name())
                             + " does not exist in this namespace: create it, or fix"
                             + " spec.source.configMapKeyRef.name",
                         false));
@@ -172,7 +143,7 @@ public record AssetPlan(
     if (binary.containsKey(ref.key())) {
       return new AssetContent.Bytes(decode(binary.get(ref.key()), "ConfigMap binaryData"));
     }
-    throw missingKey("ConfigMap", ref, data.keySet(), binary.keySet());
+    throw missingKey("ConfigMap", ref, "spec.source.configMapKeyRef.key");
   }
 
   private static AssetContent fromSecret(KeyReference ref, Lookups lookups) {
@@ -184,31 +155,31 @@ public record AssetPlan(
                     new Problem(
                         Reason.SourceNotFound,
                         "Secret "
-                            + ref.name()
+                            + Echo.value(ref.name())
                             + " does not exist in this namespace: create it, or fix"
                             + " spec.source.secretKeyRef.name",
                         false));
     Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
     if (!data.containsKey(ref.key())) {
-      throw missingKey("Secret", ref, data.keySet(), Set.of());
+      throw missingKey("Secret", ref, "spec.source.secretKeyRef.key");
     }
     return new AssetContent.Bytes(decode(data.get(ref.key()), "Secret data"));
   }
 
-  private static Problem missingKey(
-      String kind, KeyReference ref, Set<String> keys, Set<String> binaryKeys) {
-    var all = new TreeSet<>(keys);
-    all.addAll(binaryKeys);
+  /**
+   * Names only the key that was asked for: the other keys of a Secret or ConfigMap are not the
+   * reader's to learn from a condition.
+   */
+  private static Problem missingKey(String kind, KeyReference ref, String field) {
     return new Problem(
         Reason.SourceNotFound,
         kind
             + " "
-            + ref.name()
+            + Echo.value(ref.name())
             + " has no key '"
-            + ref.key()
-            + "' (it has: "
-            + String.join(", ", all)
-            + ")",
+            + Echo.value(ref.key())
+            + "': add it, or fix "
+            + field,
         false);
   }
 
@@ -217,7 +188,9 @@ public record AssetPlan(
       return Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new Problem(
-          Reason.InvalidSource, what + " is not valid base64: " + e.getMessage(), false);
+          Reason.InvalidSource,
+          what + " is not valid base64: " + Echo.value(e.getMessage()),
+          false);
     }
   }
 

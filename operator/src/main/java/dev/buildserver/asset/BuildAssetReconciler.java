@@ -1,5 +1,7 @@
 package dev.buildserver.asset;
 
+import dev.buildserver.aws.AwsIdentity;
+import dev.buildserver.aws.WorkloadIdentities;
 import dev.buildserver.common.KeyReference;
 import dev.buildserver.common.Secrets;
 import dev.buildserver.s3.ObjectInfo;
@@ -63,6 +65,7 @@ public class BuildAssetReconciler
   private final StatusRecorder status;
   private final EventRecorder events;
   private final Clock clock;
+  private final WorkloadIdentities identities;
 
   /** A shard's names-only stores of Secrets and ConfigMaps, by type (none when not sharded). */
   private final Map<Class<?>, MetadataOnlyStore<?>> shardStores = new ConcurrentHashMap<>();
@@ -73,7 +76,9 @@ public class BuildAssetReconciler
       UrlSource urls,
       StatusRecorder status,
       EventRecorder events,
-      Clock clock) {
+      Clock clock,
+      WorkloadIdentities identities) {
+    this.identities = identities;
     this.store = store;
     this.owned = owned;
     this.urls = urls;
@@ -89,8 +94,11 @@ public class BuildAssetReconciler
       return status.record(asset, next, Pause.condition(), context);
     }
     try {
-      AssetPlan plan = AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context));
-      ObjectWrite write = plan.write();
+      // Every AWS call for this asset is made as its own identity; none without one.
+      AwsIdentity identity = identityOf(asset);
+      AssetPlan plan =
+          AssetPlan.of(asset, store.defaultRegion(), lookups(asset, context, identity));
+      ObjectWrite write = plan.write().as(identity);
       var outcome =
           owned.write(
               new OwnedObjects.Wanted(
@@ -168,7 +176,12 @@ public class BuildAssetReconciler
       Optional<String> upload =
           Optional.ofNullable(asset.getStatus()).map(BuildAssetStatus::getUploadId);
       switch (owned.delete(
-          ObjectOwner.of(asset), spec.region(), spec.bucket(), spec.key(), upload)) {
+          ObjectOwner.of(asset),
+          identityOf(asset),
+          spec.region(),
+          spec.bucket(),
+          spec.key(),
+          upload)) {
         case DELETED -> events.record(asset, false, "Deleted", "Deleted " + location);
         case NOT_OWNED ->
             events.record(
@@ -283,7 +296,14 @@ public class BuildAssetReconciler
     return source;
   }
 
-  private AssetPlan.Lookups lookups(BuildAsset asset, Context<BuildAsset> context) {
+  /** The identity the asset acts as, with its credentials at hand. */
+  private AwsIdentity identityOf(BuildAsset asset) {
+    return identities.actingAs(
+        asset.getMetadata().getNamespace(), asset.getSpec().serviceAccountName());
+  }
+
+  private AssetPlan.Lookups lookups(
+      BuildAsset asset, Context<BuildAsset> context, AwsIdentity identity) {
     String namespace = asset.getMetadata().getNamespace();
     return new AssetPlan.Lookups() {
       @Override
@@ -299,7 +319,12 @@ public class BuildAssetReconciler
       @Override
       public String sourceEtag(BuildAssetSource.S3ObjectSource source) {
         return store
-            .head(asset.getSpec().region(), source.bucket(), source.key(), source.versionId())
+            .head(
+                identity,
+                asset.getSpec().region(),
+                source.bucket(),
+                source.key(),
+                source.versionId())
             .map(ObjectInfo::etag)
             .orElseThrow(
                 () ->

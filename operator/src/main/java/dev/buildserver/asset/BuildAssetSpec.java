@@ -1,6 +1,8 @@
 package dev.buildserver.asset;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.buildserver.aws.ServiceAccountField;
+import dev.buildserver.s3.ObjectKeys;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -17,6 +19,10 @@ import java.util.Map;
     value = "self.key == oldSelf.key",
     fieldPath = ".key",
     message = "key is immutable: create a new BuildAsset for another key")
+@ValidationRule(
+    value = ObjectKeys.KEY_WITHOUT_CONTROL_CHARACTERS,
+    fieldPath = ".key",
+    message = ObjectKeys.CONTROL_CHARACTER_REFUSAL)
 public record BuildAssetSpec(
     @Required
         @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -55,7 +61,11 @@ public record BuildAssetSpec(
         @JsonPropertyDescription(
             "Allow overwriting an existing object that this resource did not write. Default false:"
                 + " such an object is left alone and the resource reports Conflict.")
-        Boolean overwrite) {
+        Boolean overwrite,
+    @Pattern(ServiceAccountField.PATTERN)
+        @Size(max = 253)
+        @JsonPropertyDescription(ServiceAccountField.DESCRIPTION)
+        String serviceAccountName) {
 
   /** Deletion behaviour for the object a BuildAsset owns. */
   public enum DeletionPolicy {

@@ -3,6 +3,7 @@ package dev.buildserver.asset;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.outbound.OutboundRefused;
 import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
@@ -78,7 +79,7 @@ public class UrlSource {
         return new Problem(tooLarge.refusal().kind(), tooLarge.refusal().getMessage(), false, e);
       }
       return new Problem(
-          Reason.UrlUnreachable, "reading the URL failed: " + e.getMessage(), true, e);
+          Reason.UrlUnreachable, "reading the URL failed: " + Echo.value(e.getMessage()), true, e);
     }
   }
 }

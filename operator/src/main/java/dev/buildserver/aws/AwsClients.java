@@ -26,9 +26,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.utils.Lazy;
 
 /**
- * AWS clients for every feature, one per service and region, sharing one HTTP connection pool. With
- * an endpoint override (an emulator) S3 uses path-style addressing and checksums only where
- * required, which S3-compatible servers expect.
+ * AWS clients for every feature, one per service, region and identity (the operator's own, or a
+ * ServiceAccount's role from {@link WorkloadIdentities}), sharing one HTTP connection pool: the one
+ * seam where an identity becomes credentials. With an endpoint override (an emulator) S3 uses
+ * path-style addressing and checksums only where required, which S3-compatible servers expect.
  */
 @Singleton
 public class AwsClients implements AutoCloseable {
@@ -45,28 +46,41 @@ public class AwsClients implements AutoCloseable {
   private final Lazy<SdkHttpClient> http =
       new Lazy<>(() -> ApacheHttpClient.builder().maxConnections(64).build());
 
+  /** Clients by identity and region. */
   private final Map<String, S3Client> s3 = new ConcurrentHashMap<>();
+
   private final Map<String, Ec2Client> ec2 = new ConcurrentHashMap<>();
 
   private final List<ExecutionInterceptor> interceptors;
   private final List<MetricPublisher> publishers;
+  private final WorkloadIdentities identities;
 
   public AwsClients(AwsSettings settings) {
-    this(settings, List.of(), List.of());
+    this(settings, List.of(), List.of(), WorkloadIdentities.operatorOnly(settings));
+  }
+
+  /** With SDK interceptors and metric publishers, for the operator's own identity only. */
+  public AwsClients(
+      AwsSettings settings,
+      List<ExecutionInterceptor> interceptors,
+      List<MetricPublisher> publishers) {
+    this(settings, interceptors, publishers, WorkloadIdentities.operatorOnly(settings));
   }
 
   /**
-   * With SDK interceptors (beans of that type: none in production; tests inject faults) and metric
-   * publishers (AwsCallMetrics, which feeds /prometheus).
+   * With SDK interceptors (beans of that type: none in production; tests inject faults), metric
+   * publishers (AwsCallMetrics, which feeds /prometheus) and the ServiceAccount identities.
    */
   @Inject
   public AwsClients(
       AwsSettings settings,
       List<ExecutionInterceptor> interceptors,
-      List<MetricPublisher> publishers) {
+      List<MetricPublisher> publishers,
+      WorkloadIdentities identities) {
     this.settings = settings;
     this.interceptors = List.copyOf(interceptors);
     this.publishers = List.copyOf(publishers);
+    this.identities = identities;
   }
 
   /** The region used when a resource names none. */
@@ -74,11 +88,18 @@ public class AwsClients implements AutoCloseable {
     return settings.getRegion();
   }
 
+  /** The operator's own S3 client for a region (the CLI, and resources without an identity). */
   public S3Client s3(String region) {
+    return s3(AwsIdentity.OPERATOR, region);
+  }
+
+  /** The S3 client that acts as {@code identity} in a region. */
+  public S3Client s3(AwsIdentity identity, String region) {
+    String name = regionOrDefault(region);
     return s3.computeIfAbsent(
-        regionOrDefault(region),
-        r -> {
-          var builder = configure(S3Client.builder(), r);
+        key(identity, name),
+        k -> {
+          var builder = configure(S3Client.builder(), name, identity);
           if (settings.getEndpoint().isPresent()) {
             builder
                 .forcePathStyle(true)
@@ -89,9 +110,28 @@ public class AwsClients implements AutoCloseable {
         });
   }
 
+  /** The operator's own EC2 client for a region. */
   public Ec2Client ec2(String region) {
+    return ec2(AwsIdentity.OPERATOR, region);
+  }
+
+  /** The EC2 client that acts as {@code identity} in a region. */
+  public Ec2Client ec2(AwsIdentity identity, String region) {
+    String name = regionOrDefault(region);
     return ec2.computeIfAbsent(
-        regionOrDefault(region), r -> configure(Ec2Client.builder(), r).build());
+        key(identity, name), k -> configure(Ec2Client.builder(), name, identity).build());
+  }
+
+  private static String key(AwsIdentity identity, String region) {
+    return identity.isOperator()
+        ? region
+        : region
+            + "|"
+            + identity.roleArn()
+            + "|"
+            + identity.namespace()
+            + "/"
+            + identity.serviceAccount();
   }
 
   /**
@@ -114,7 +154,10 @@ public class AwsClients implements AutoCloseable {
           B extends
               AwsClientBuilder<B, ?>
                   & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, ?>>
-      B configure(B builder, String region) {
+      B configure(B builder, String region, AwsIdentity identity) {
+    if (!identity.isOperator()) {
+      builder.credentialsProvider(identities.credentials(identity));
+    }
     builder
         .region(Region.of(region))
         .httpClient(http.getValue())

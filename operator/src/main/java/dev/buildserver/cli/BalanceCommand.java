@@ -6,6 +6,7 @@ import dev.buildserver.ledger.BalanceCalculator;
 import dev.buildserver.ledger.BalanceReportData;
 import dev.buildserver.ledger.BalanceService;
 import dev.buildserver.ledger.ReportFormat;
+import dev.buildserver.status.Echo;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -48,7 +49,8 @@ public class BalanceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (!output.equals("table") && !output.equals("json") && !output.equals("csv")) {
-      throw new CliException("--output must be table, json or csv, not '" + output + "'", 2);
+      throw new CliException(
+          "--output must be table, json or csv, not '" + Echo.value(output) + "'", 2);
     }
     Optional<String> token =
         Optional.ofNullable(System.getenv("BUILDER_LEDGER_TOKEN")).filter(t -> !t.isBlank());

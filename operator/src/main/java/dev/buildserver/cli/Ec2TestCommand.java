@@ -7,6 +7,7 @@ import dev.buildserver.ec2.Ec2TestRunSpec;
 import dev.buildserver.ec2.Ec2TestRunStatus;
 import dev.buildserver.ec2.Ec2TestRunner;
 import dev.buildserver.ec2.LaunchSpec;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
 import dev.buildserver.status.Setting;
@@ -106,13 +107,14 @@ public class Ec2TestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (!output.equals("table") && !output.equals("json")) {
-      throw new CliException("--output must be table or json, not '" + output + "'", 2);
+      throw new CliException("--output must be table or json, not '" + Echo.value(output) + "'", 2);
     }
     Duration running;
     try {
       running = Durations.parse(timeout).orElseThrow();
     } catch (RuntimeException e) {
-      throw new CliException("--timeout '" + timeout + "' is not a duration like 90s or 5m", 2);
+      throw new CliException(
+          "--timeout '" + Echo.value(timeout) + "' is not a duration like 90s or 5m", 2);
     }
     Ec2TestRunSpec spec = spec(running);
     LaunchSpec.RunIdentity run =
@@ -171,7 +173,11 @@ public class Ec2TestCommand implements Callable<Integer> {
       return status.getInstanceId() == null ? "" : "; " + status.getInstanceId() + " was kept";
     }
     try {
-      Optional<String> instance = runner.get().instanceOf(spec.region(), run.uid(), status);
+      // This command's status never left its memory: the id it recorded is its own instance.
+      Optional<String> instance =
+          status.getInstanceId() != null
+              ? Optional.of(status.getInstanceId())
+              : runner.get().instanceOf(spec.region(), run.uid(), status);
       if (instance.isEmpty()) {
         return "";
       }
@@ -217,6 +223,7 @@ public class Ec2TestCommand implements Callable<Integer> {
         expect,
         new Ec2TestRunSpec.Timeouts(Durations.format(running), total),
         keepInstance ? Ec2TestRunSpec.TerminatePolicy.Never : Ec2TestRunSpec.TerminatePolicy.Always,
+        null,
         null);
   }
 

@@ -1,5 +1,6 @@
 package dev.buildserver.cli;
 
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.s3.ObjectStore;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
@@ -36,13 +37,13 @@ public class GetAssetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (file == null) {
-      store.get().get(region, bucket, key, System.out);
+      store.get().get(AwsIdentity.OPERATOR, region, bucket, key, System.out);
       System.out.flush();
       return 0;
     }
     Path partial = file.resolveSibling(file.getFileName() + ".part");
     try (OutputStream out = Files.newOutputStream(partial)) {
-      store.get().get(region, bucket, key, out);
+      store.get().get(AwsIdentity.OPERATOR, region, bucket, key, out);
     } catch (RuntimeException e) {
       Files.deleteIfExists(partial);
       throw e;

@@ -1,7 +1,9 @@
 package dev.buildserver.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.s3.ObjectStore;
+import dev.buildserver.status.Echo;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -36,14 +38,17 @@ public class ListAssetsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    var objects = store.get().list(region, bucket, prefix, Integer.MAX_VALUE);
+    var objects = store.get().list(AwsIdentity.OPERATOR, region, bucket, prefix, Integer.MAX_VALUE);
     if ("json".equals(output)) {
       System.out.println(json.writeValueAsString(objects));
       return 0;
     }
     System.out.printf("%-60s %12s  %-34s  %s%n", "KEY", "SIZE", "ETAG", "LAST MODIFIED");
     for (var o : objects) {
-      System.out.printf("%-60s %12d  %-34s  %s%n", o.key(), o.size(), o.etag(), o.lastModified());
+      // A key may hold anything, terminal escape sequences included: shown escaped.
+      System.out.printf(
+          "%-60s %12d  %-34s  %s%n",
+          Echo.escaped(o.key()), o.size(), Echo.escaped(o.etag()), o.lastModified());
     }
     return 0;
   }

@@ -3,11 +3,12 @@ package dev.buildserver.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.Main.CliException;
 import dev.buildserver.asset.AssetContent;
-import dev.buildserver.asset.AssetPlan;
 import dev.buildserver.asset.UrlSource;
+import dev.buildserver.s3.ObjectKeys;
 import dev.buildserver.s3.ObjectStore;
 import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.StoredObject;
+import dev.buildserver.status.Echo;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -77,13 +78,13 @@ public class PutAssetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (!"json".equals(output)) {
-      throw new CliException("--output must be json, not '" + output + "'", 2);
+      throw new CliException("--output must be json, not '" + Echo.value(output) + "'", 2);
     }
-    AssetPlan.checkTarget(bucket, key);
+    ObjectKeys.check(bucket, key);
     AssetContent content;
     if (source.file != null) {
       if (!Files.isReadable(source.file)) {
-        throw new CliException("cannot read " + source.file, 2);
+        throw new CliException("cannot read " + Echo.value(source.file.toString()), 2);
       }
       content = new AssetContent.Stream(() -> open(source.file));
     } else if (source.url != null) {

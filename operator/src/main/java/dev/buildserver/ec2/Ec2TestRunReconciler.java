@@ -1,5 +1,7 @@
 package dev.buildserver.ec2;
 
+import dev.buildserver.aws.AwsIdentity;
+import dev.buildserver.aws.WorkloadIdentities;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.status.ConditionSpec;
@@ -41,14 +43,16 @@ public class Ec2TestRunReconciler
 
   private static final Logger LOG = LoggerFactory.getLogger(Ec2TestRunReconciler.class);
   private static final Duration LOOKUP_RETRY = Duration.ofSeconds(2);
+  private static final Duration IDENTITY_RETRY = Duration.ofSeconds(30);
 
   private final Ec2TestRunner runner;
   private final InstanceLauncher launcher;
   private final StatusRecorder status;
   private final Clock clock;
-  private final LaunchSlots slots;
+  private final LaunchQuota quota;
   private final Duration lookupWindow;
   private final BuildserverMetrics metrics;
+  private final WorkloadIdentities identities;
   private final Map<String, Instant> cleanupStarted = new ConcurrentHashMap<>();
 
   public Ec2TestRunReconciler(
@@ -57,13 +61,16 @@ public class Ec2TestRunReconciler
       StatusRecorder status,
       Clock clock,
       Ec2Settings settings,
-      BuildserverMetrics metrics) {
+      BuildserverMetrics metrics,
+      WorkloadIdentities identities,
+      LaunchQuota quota) {
+    this.identities = identities;
+    this.quota = quota;
     this.metrics = metrics;
     this.runner = runner;
     this.launcher = launcher;
     this.status = status;
     this.clock = clock;
-    this.slots = new LaunchSlots(settings.getMaxActiveRunsPerRegion());
     this.lookupWindow = settings.getCleanupLookupWindow();
   }
 
@@ -88,7 +95,6 @@ public class Ec2TestRunReconciler
           run.getMetadata().getName());
     }
     if (finished(next)) {
-      slots.release(run.getMetadata().getUid());
       Optional<Duration> ttl = ttlLeft(run, next, now);
       if (ttl.isPresent() && ttl.get().isZero()) {
         context.getClient().resource(run).delete();
@@ -97,22 +103,36 @@ public class Ec2TestRunReconciler
       var control = status.record(run, next, RunConditions.of(next), context);
       return ttl.map(control::rescheduleAfter).orElse(control);
     }
+    Instances ec2;
+    try {
+      ec2 = launcher.as(identityOf(run));
+    } catch (Problem problem) {
+      if (problem.retryable()) {
+        throw problem;
+      }
+      // No usable identity: no EC2 call at all until the ServiceAccount is fixed.
+      return status
+          .record(run, next, retrying(next, problem), context)
+          .rescheduleAfter(IDENTITY_RETRY);
+    }
     Long runningAfter = next.getTimeToRunningSeconds();
+    String namespace = run.getMetadata().getNamespace();
     Progress progress =
-        runner.step(
-            run.getSpec(),
-            identity(run),
-            created,
-            next,
-            now,
-            (region, uid) ->
-                slots.tryAcquire(region, uid, context.getPrimaryCache().list().toList(), now));
+        runner
+            .actingAs(ec2)
+            .step(
+                run.getSpec(),
+                identity(run),
+                created,
+                next,
+                now,
+                (region, uid) -> quota.tryAcquire(ec2, region, namespace, uid, now));
     if (runningAfter == null && next.getTimeToRunningSeconds() != null) {
       metrics.timeToRunning(Duration.ofSeconds(next.getTimeToRunningSeconds()));
     }
     if (finished(next)) {
       metrics.runFinished(next.getPhase() == Ec2TestRunStatus.Phase.Succeeded);
-      slots.release(run.getMetadata().getUid());
+      quota.release(run.getSpec().region(), run.getMetadata().getUid());
       progress =
           ttlLeft(run, next, now)
               .map(d -> Progress.requeueAfter(d.isZero() ? Duration.ofSeconds(1) : d))
@@ -150,13 +170,23 @@ public class Ec2TestRunReconciler
   @Override
   public DeleteControl cleanup(Ec2TestRun run, Context<Ec2TestRun> context) {
     String uid = run.getMetadata().getUid();
-    slots.release(uid);
     Ec2TestRunStatus current = run.getStatus();
     String region = run.getSpec().region();
+    boolean mayHold = current != null && mayHoldInstance(current);
+    Ec2TestRunner acting;
+    try {
+      acting = runner.actingAs(launcher.as(identityOf(run)));
+    } catch (Problem problem) {
+      if (!mayHold) {
+        cleanupStarted.remove(uid);
+        return DeleteControl.defaultDelete(); // it never launched: nothing to clean up
+      }
+      throw problem; // an instance may run: kept until its identity is usable again
+    }
     if (current != null && !finished(current)) {
-      Optional<String> instanceId = runner.instanceOf(region, uid, current);
+      Optional<String> instanceId = acting.instanceOf(region, uid, current);
       if (instanceId.isPresent()) {
-        launcher.terminate(region, instanceId.get());
+        acting.terminate(region, instanceId.get());
       } else if (current.getPhase() == Phase.Launching && stillLooking(uid)) {
         // RunInstances may have succeeded moments ago, and DescribeInstances is eventually
         // consistent: look again before letting the run go.
@@ -166,9 +196,16 @@ public class Ec2TestRunReconciler
     cleanupStarted.remove(uid);
     var template = run.getSpec().launchTemplate();
     if (template != null && template.data() != null) {
-      launcher.deleteTemplate(region, LaunchSpec.temporaryTemplateName(uid));
+      acting.deleteTemplate(region, LaunchSpec.temporaryTemplateName(uid));
     }
+    quota.release(region, uid);
     return DeleteControl.defaultDelete();
+  }
+
+  /** The identity the run acts as, with its credentials at hand. */
+  private AwsIdentity identityOf(Ec2TestRun run) {
+    return identities.actingAs(
+        run.getMetadata().getNamespace(), run.getSpec().serviceAccountName());
   }
 
   /** Whether the owner-tag lookup of a deleted run is still within its window of retries. */

@@ -1,10 +1,12 @@
 package dev.buildserver.ec2;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.buildserver.aws.ServiceAccountField;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,11 @@ public record Ec2TestRunSpec(
         TerminatePolicy terminate,
     @Min(0)
         @JsonPropertyDescription("Delete this resource this many seconds after the run finished.")
-        Long ttlSecondsAfterFinished) {
+        Long ttlSecondsAfterFinished,
+    @Pattern(ServiceAccountField.PATTERN)
+        @Size(max = 253)
+        @JsonPropertyDescription(ServiceAccountField.DESCRIPTION)
+        String serviceAccountName) {
 
   /** When the test instance is terminated. */
   public enum TerminatePolicy {

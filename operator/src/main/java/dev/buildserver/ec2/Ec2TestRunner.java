@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,19 +31,31 @@ public class Ec2TestRunner {
   }
 
   private final Instances ec2;
-  private final RunStep acquire = new AcquireSlot();
+  private final List<String> allowedTypes;
+  private final RunStep acquire;
   private final RunStep launch;
   private final RunStep awaitRunning;
   private final RunStep verify;
   private final RunStep finish;
 
   @Inject
-  public Ec2TestRunner(InstanceLauncher launcher) {
-    this((Instances) launcher);
+  public Ec2TestRunner(InstanceLauncher launcher, Ec2Settings settings) {
+    this(launcher, settings.getAllowedInstanceTypes());
+  }
+
+  /** The same phases, whose EC2 calls go through {@code ec2} (a run's own identity). */
+  public Ec2TestRunner actingAs(Instances ec2) {
+    return new Ec2TestRunner(ec2, allowedTypes);
   }
 
   Ec2TestRunner(Instances ec2) {
+    this(ec2, List.of());
+  }
+
+  Ec2TestRunner(Instances ec2, List<String> allowedTypes) {
     this.ec2 = ec2;
+    this.allowedTypes = List.copyOf(allowedTypes);
+    this.acquire = new AcquireSlot(ec2, this.allowedTypes);
     this.launch = new Launch(ec2);
     this.awaitRunning = new AwaitRunning(ec2);
     this.verify = new Verify(ec2);
@@ -91,9 +104,14 @@ public class Ec2TestRunner {
     return RunStep.enter(status, Phase.Terminating, "Timed out in " + phase);
   }
 
-  /** Terminates an instance of a run (the CLI's Ctrl-C). */
+  /** Terminates an instance of a run (the CLI's Ctrl-C, a deleted run). */
   public void terminate(String region, String instanceId) {
     ec2.terminate(region, instanceId);
+  }
+
+  /** Deletes a run's temporary launch template; a missing one is fine. */
+  public void deleteTemplate(String region, String name) {
+    ec2.deleteTemplate(region, name);
   }
 
   /**

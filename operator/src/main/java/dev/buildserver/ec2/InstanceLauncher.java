@@ -1,8 +1,10 @@
 package dev.buildserver.ec2;
 
 import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,9 +27,21 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 public class InstanceLauncher implements Instances {
 
   private final AwsClients aws;
+  private final AwsIdentity identity;
 
+  @Inject
   public InstanceLauncher(AwsClients aws) {
+    this(aws, AwsIdentity.OPERATOR);
+  }
+
+  private InstanceLauncher(AwsClients aws, AwsIdentity identity) {
     this.aws = aws;
+    this.identity = identity;
+  }
+
+  /** The same calls, made as {@code identity} (a run's ServiceAccount role). */
+  public InstanceLauncher as(AwsIdentity identity) {
+    return identity.equals(this.identity) ? this : new InstanceLauncher(aws, identity);
   }
 
   /** The instance a run already launched, found by its owner tag (any state), if any. */
@@ -46,14 +60,14 @@ public class InstanceLauncher implements Instances {
   }
 
   private List<InstanceInfo> instances(String region, String filter, String value) {
+    return instances(region, List.of(Filter.builder().name(filter).values(value).build()));
+  }
+
+  private List<InstanceInfo> instances(String region, List<Filter> filters) {
     return call(
         "DescribeInstances",
         () ->
-            ec2(region)
-                .describeInstancesPaginator(
-                    b -> b.filters(Filter.builder().name(filter).values(value).build()))
-                .reservations()
-                .stream()
+            ec2(region).describeInstancesPaginator(b -> b.filters(filters)).reservations().stream()
                 .flatMap(r -> r.instances().stream())
                 .map(InstanceLauncher::info)
                 .toList());
@@ -186,6 +200,34 @@ public class InstanceLauncher implements Instances {
                 .launchTemplateId());
   }
 
+  @Override
+  public Optional<String> templateInstanceType(
+      String region, String templateId, String templateName, String version) {
+    var versions =
+        call(
+            "DescribeLaunchTemplateVersions",
+            () ->
+                ec2(region)
+                    .describeLaunchTemplateVersions(
+                        b -> {
+                          if (templateId != null) {
+                            b.launchTemplateId(templateId);
+                          } else {
+                            b.launchTemplateName(templateName);
+                          }
+                          b.versions(version == null ? "$Default" : version);
+                        })
+                    .launchTemplateVersions());
+    return versions.stream()
+        .findFirst()
+        .map(
+            v ->
+                v.launchTemplateData() == null
+                    ? null
+                    : v.launchTemplateData().instanceTypeAsString())
+        .filter(t -> !t.isBlank());
+  }
+
   /** Deletes the run's temporary launch template; a missing one is fine. */
   @Override
   public void deleteTemplate(String region, String name) {
@@ -201,7 +243,7 @@ public class InstanceLauncher implements Instances {
   }
 
   private Ec2Client ec2(String region) {
-    return aws.ec2(region);
+    return aws.ec2(identity, region);
   }
 
   private static InstanceInfo info(Instance i) {
@@ -240,7 +282,7 @@ public class InstanceLauncher implements Instances {
   }
 
   /** Runs one EC2 call, mapping its errors: throttling and outages are retryable, the rest not. */
-  private static <T> T call(String action, Supplier<T> operation) {
+  private <T> T call(String action, Supplier<T> operation) {
     try {
       return operation.get();
     } catch (Ec2Exception e) {
@@ -258,7 +300,10 @@ public class InstanceLauncher implements Instances {
       Reason reason = reason(code, throttled, e.statusCode());
       String hint =
           code.equals("UnauthorizedOperation") || code.equals("AuthFailure")
-              ? ": allow the operator's IAM role ec2:" + action
+              ? ": allow "
+                  + (identity.isOperator() ? "the operator's IAM identity" : identity.describe())
+                  + " ec2:"
+                  + action
               : "";
       throw new Problem(reason, action + " failed: " + code + ": " + message + hint, retryable, e);
     } catch (SdkClientException e) {

@@ -24,6 +24,10 @@ public interface Instances {
   /** The id of a run's temporary launch template, created from inline data if missing. */
   String ensureTemplate(String region, String name, Ec2TestRunSpec.LaunchTemplateData data);
 
+  /** The instance type a launch template version sets, if any (the allow-list checks it). */
+  Optional<String> templateInstanceType(
+      String region, String templateId, String templateName, String version);
+
   /** Deletes a run's temporary launch template; a missing one is fine. */
   void deleteTemplate(String region, String name);
 }

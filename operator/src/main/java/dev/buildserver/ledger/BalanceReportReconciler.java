@@ -1,10 +1,13 @@
 package dev.buildserver.ledger;
 
+import dev.buildserver.aws.AwsIdentity;
+import dev.buildserver.aws.WorkloadIdentities;
 import dev.buildserver.common.Durations;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.OwnedObjects;
 import dev.buildserver.status.ConditionSpec;
 import dev.buildserver.status.Conditions;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.EventRecorder;
 import dev.buildserver.status.Finalizers;
 import dev.buildserver.status.MainConditions;
@@ -53,6 +56,7 @@ public class BalanceReportReconciler
   private final EventRecorder events;
   private final LedgerSettings settings;
   private final Clock clock;
+  private final WorkloadIdentities identities;
   private final Map<String, Instant> lastRead = new ConcurrentHashMap<>();
 
   public BalanceReportReconciler(
@@ -61,7 +65,9 @@ public class BalanceReportReconciler
       StatusRecorder status,
       EventRecorder events,
       LedgerSettings settings,
-      Clock clock) {
+      Clock clock,
+      WorkloadIdentities identities) {
+    this.identities = identities;
     this.balances = balances;
     this.owned = owned;
     this.publisher = new ReportPublisher(owned);
@@ -87,6 +93,9 @@ public class BalanceReportReconciler
     }
     var spec = report.getSpec();
     try {
+      ReportPublisher.checkTarget(spec); // a bad output key fails before the ledger is read
+      // The output is written as the report's own identity: known before the ledger is read.
+      AwsIdentity identity = identityOf(report);
       BalanceReportData data =
           balances.report(
               spec.ledger().url(),
@@ -99,7 +108,7 @@ public class BalanceReportReconciler
                   Boolean.TRUE.equals(spec.includeEmptyDays())));
       lastRead.put(report.getMetadata().getUid(), clock.instant());
       ReportFormat.Summary summary = ReportFormat.summary(data);
-      ReportPublisher.Output output = publisher.publish(report, summary);
+      ReportPublisher.Output output = publisher.publish(report, summary, identity);
       describe(next, summary, output.location());
       if (output.refusal() != null) {
         var control =
@@ -135,20 +144,39 @@ public class BalanceReportReconciler
     return status.recordError(report, next, e, p -> List.of(failed(p, next)), context);
   }
 
+  /**
+   * The identity a report's output is written as; a report without output makes no AWS call and
+   * needs none.
+   */
+  private AwsIdentity identityOf(BalanceReport report) {
+    var output = report.getSpec().output();
+    if (output == null || output.s3() == null) {
+      return AwsIdentity.OPERATOR;
+    }
+    return identities.actingAs(
+        report.getMetadata().getNamespace(), report.getSpec().serviceAccountName());
+  }
+
   /** Deleting a report deletes the output object it wrote, and nothing else. */
   @Override
   public DeleteControl cleanup(BalanceReport report, Context<BalanceReport> context) {
     var output = report.getSpec().output();
-    if (output != null && output.s3() != null) {
+    if (ReportPublisher.validTarget(report.getSpec())) { // else nothing was ever written there
       var s3 = output.s3();
-      String location = "s3://" + s3.bucket() + "/" + s3.key();
+      String location = Echo.value("s3://" + s3.bucket() + "/" + s3.key());
       if (Pause.isPaused(report)) {
         events.record(
             report, false, "Retained", "Left " + location + " in place: the report is paused");
       } else {
         try {
           var deletion =
-              owned.delete(ObjectOwner.of(report), null, s3.bucket(), s3.key(), Optional.empty());
+              owned.delete(
+                  ObjectOwner.of(report),
+                  identityOf(report),
+                  null,
+                  s3.bucket(),
+                  s3.key(),
+                  Optional.empty());
           if (deletion == OwnedObjects.Deletion.DELETED) {
             events.record(report, false, "Deleted", "Deleted " + location);
           } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {

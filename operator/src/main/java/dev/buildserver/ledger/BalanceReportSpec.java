@@ -1,10 +1,13 @@
 package dev.buildserver.ledger;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.buildserver.aws.ServiceAccountField;
 import dev.buildserver.common.KeyReference;
+import dev.buildserver.s3.ObjectKeys;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** Which ledger to read and how to report it. */
@@ -27,7 +30,11 @@ public record BalanceReportSpec(
         @JsonPropertyDescription(
             "Count identical transactions (same Date, Ledger, Amount and Company) once. Default false.")
         Boolean deduplicate,
-    @JsonPropertyDescription("Where to write the full report.") ReportOutput output) {
+    @JsonPropertyDescription("Where to write the full report.") ReportOutput output,
+    @Pattern(ServiceAccountField.PATTERN)
+        @Size(max = 253)
+        @JsonPropertyDescription(ServiceAccountField.DESCRIPTION)
+        String serviceAccountName) {
 
   /** A paginated ledger API. */
   @ValidationRule(
@@ -51,10 +58,21 @@ public record BalanceReportSpec(
   public record ReportOutput(
       @JsonPropertyDescription("Write the full report as JSON to this S3 object.") S3Output s3) {}
 
-  /** An S3 object to write. */
+  /** An S3 object to write, its bucket and key checked as a BuildAsset's are. */
+  @ValidationRule(
+      value = ObjectKeys.KEY_WITHOUT_CONTROL_CHARACTERS,
+      fieldPath = ".key",
+      message = ObjectKeys.CONTROL_CHARACTER_REFUSAL)
   public record S3Output(
-      @Required @JsonPropertyDescription("Bucket of the report object.") String bucket,
-      @Required @JsonPropertyDescription("Key of the report object.") String key,
+      @Required
+          @Pattern(ObjectKeys.BUCKET_PATTERN)
+          @JsonPropertyDescription(
+              "Bucket of the report object: 3-63 lowercase letters, digits, dots and hyphens.")
+          String bucket,
+      @Required
+          @Size(min = 1, max = ObjectKeys.MAX_KEY_BYTES)
+          @JsonPropertyDescription("Key of the report object, without control characters.")
+          String key,
       @Default("false")
           @JsonPropertyDescription(
               "Replace an object at bucket/key that this report did not write. Default false: such"

@@ -18,6 +18,7 @@ import dev.buildserver.status.Setting;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.CharConversionException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -331,6 +332,10 @@ public class LedgerPager {
    */
   private PageSummary parse(
       OutboundHttp.Response response, int number, PageSink sink, AtomicLong transactions) {
+    if (response.contentLength() > settings.getMaxPageBytes()) {
+      closeQuietly(response.body());
+      throw tooLarge(number); // announced: refused before a byte is read
+    }
     CountingStream body = new CountingStream(response.body(), settings.getMaxPageBytes());
     try (body;
         JsonParser parser = json.createParser(body)) {
@@ -389,14 +394,7 @@ public class LedgerPager {
   private Problem readFailure(
       IOException e, int number, OutboundHttp.Response response, CountingStream body) {
     if (causedBy(e, PageTooLarge.class)) {
-      return new Problem(
-          Reason.TooLarge,
-          "page "
-              + number
-              + " is larger than "
-              + settings.getMaxPageBytes()
-              + " bytes (buildserver.ledger.max-page-bytes)",
-          false);
+      return tooLarge(number);
     }
     if (causedBy(e, StreamConstraintsException.class)) {
       return new Problem(
@@ -409,19 +407,46 @@ public class LedgerPager {
               + " characters)",
           false);
     }
+    if (causedBy(e, CharConversionException.class)
+        || (e instanceof JsonProcessingException
+            && String.valueOf(e.getMessage()).contains("UTF"))) {
+      return notAPage(number, response, body, "it is not UTF-8 text");
+    }
     if (e instanceof JsonProcessingException) {
       return notAPage(number, response, body, null);
     }
-    // Part of the page may have reached the sink: the page cannot be read again on its own.
+    // Part of the page may have reached the sink: the page cannot be read again on its own. The
+    // outbound layer's messages carry no header value, and they say why (a deadline, silence).
     return new Problem(
         Reason.LedgerUnreachable,
         "page "
             + number
-            + ": the connection broke after "
+            + ": the body broke off after "
             + body.count()
-            + " bytes; the ledger is read again",
+            + " bytes ("
+            + Echo.value(e.getMessage())
+            + "); the ledger is read again",
         true,
         e);
+  }
+
+  private Problem tooLarge(int number) {
+    return new Problem(
+        Reason.TooLarge,
+        "page "
+            + number
+            + " is larger than "
+            + settings.getMaxPageBytes()
+            + " bytes (buildserver.ledger.max-page-bytes)",
+        false);
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException e) {
+      // nothing more to read
+    }
   }
 
   private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

@@ -2,6 +2,7 @@ package dev.buildserver.ledger;
 
 import dev.buildserver.ledger.BalanceReportStatus.DailyBalance;
 import dev.buildserver.ledger.BalanceReportStatus.LedgerTotal;
+import dev.buildserver.status.Echo;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,7 +90,10 @@ public final class ReportFormat {
     s.dailyBalances()
         .forEach(d -> out.append(String.format("%-12s %16s%n", d.date(), d.balance())));
     out.append(String.format("%n%-40s %16s%n", "LEDGER", "TOTAL"));
-    s.ledgerTotals().forEach(l -> out.append(String.format("%-40s %16s%n", l.ledger(), l.total())));
+    // A ledger name comes from the ledger, terminal escape sequences and all: shown escaped.
+    s.ledgerTotals()
+        .forEach(
+            l -> out.append(String.format("%-40s %16s%n", Echo.escaped(l.ledger()), l.total())));
     out.append(
         String.format(
             "%nTotal balance %s from %d transactions on %d pages%n",

@@ -1,12 +1,15 @@
 package dev.buildserver.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.s3.Fingerprint;
 import dev.buildserver.s3.ObjectContent;
+import dev.buildserver.s3.ObjectKeys;
 import dev.buildserver.s3.ObjectOwner;
 import dev.buildserver.s3.ObjectWrite;
 import dev.buildserver.s3.OwnedObjects;
 import dev.buildserver.s3.OwnershipCheck;
+import dev.buildserver.status.Problem;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
 import java.util.Optional;
@@ -27,11 +30,36 @@ final class ReportPublisher {
     this.owned = owned;
   }
 
-  Output publish(BalanceReport report, ReportFormat.Summary summary) {
+  /**
+   * Refuses an output bucket or key that no write may use (one with a control character, say), as
+   * for any other key: called where the spec is read, before the ledger is.
+   */
+  static void checkTarget(BalanceReportSpec spec) {
+    var output = spec.output();
+    if (output == null || output.s3() == null) {
+      return;
+    }
+    try {
+      ObjectKeys.check(output.s3().bucket(), output.s3().key());
+    } catch (Problem refused) {
+      throw new Problem(refused.kind(), "spec.output.s3: " + refused.getMessage(), false);
+    }
+  }
+
+  /** Whether {@link #checkTarget} passes: an output that fails it was never written. */
+  static boolean validTarget(BalanceReportSpec spec) {
+    var output = spec.output();
+    return output != null
+        && output.s3() != null
+        && ObjectKeys.valid(output.s3().bucket(), output.s3().key());
+  }
+
+  Output publish(BalanceReport report, ReportFormat.Summary summary, AwsIdentity identity) {
     var output = report.getSpec().output();
     if (output == null || output.s3() == null) {
       return new Output(null, null);
     }
+    checkTarget(report.getSpec());
     byte[] json;
     try {
       json = Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary);
@@ -60,7 +88,7 @@ final class ReportPublisher {
         owned.write(
             new OwnedObjects.Wanted(
                 owner,
-                write,
+                write.as(identity),
                 new ObjectContent.Bytes(json),
                 fingerprint,
                 recorded,

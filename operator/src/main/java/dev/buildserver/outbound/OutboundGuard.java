@@ -1,5 +1,6 @@
 package dev.buildserver.outbound;
 
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Reason;
 import java.net.InetAddress;
 import java.net.URI;
@@ -92,34 +93,36 @@ public class OutboundGuard {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new OutboundRefused(
-          Reason.UrlRefused, "only http and https URLs can be fetched, not " + scheme + ": URLs");
+          Reason.UrlRefused,
+          "only http and https URLs can be fetched, not " + Echo.value(scheme) + ": URLs");
     }
     String host = host(uri);
     if (host == null) {
       throw new OutboundRefused(Reason.InvalidUrl, "the " + scheme + " URL has no host");
     }
+    String shown = Echo.value(host); // a host name is the user's, and may be long
     if (matchesAny(host, denyHosts)) {
       throw new OutboundRefused(
-          Reason.UrlRefused, "host " + host + " is on the operator's outbound deny list");
+          Reason.UrlRefused, "host " + shown + " is on the operator's outbound deny list");
     }
     boolean listed = matchesAny(host, allowHosts);
     if (!allowHosts.isEmpty() && !listed) {
       throw new OutboundRefused(
           Reason.UrlRefused,
-          "host " + host + " is not on the operator's outbound allow list " + allowHosts);
+          "host " + shown + " is not on the operator's outbound allow list " + allowHosts);
     }
     List<InetAddress> addresses;
     try {
       addresses = resolver.resolve(host);
     } catch (UnknownHostException e) {
-      throw new OutboundRefused(Reason.UrlUnreachable, "cannot resolve host " + host, e);
+      throw new OutboundRefused(Reason.UrlUnreachable, "cannot resolve host " + shown, e);
     }
     for (InetAddress address : addresses) {
       String refusal = refusal(address, listed);
       if (refusal != null) {
         throw new OutboundRefused(
             Reason.UrlRefused,
-            "host " + host + " resolves to " + address.getHostAddress() + refusal);
+            "host " + shown + " resolves to " + address.getHostAddress() + refusal);
       }
     }
     return uri;

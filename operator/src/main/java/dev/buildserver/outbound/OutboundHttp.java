@@ -1,6 +1,7 @@
 package dev.buildserver.outbound;
 
 import dev.buildserver.common.Durations;
+import dev.buildserver.status.Echo;
 import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micronaut.context.BeanProvider;
@@ -248,20 +249,24 @@ public class OutboundHttp {
             + " bytes");
   }
 
-  /** A URL without user info and query, which may carry credentials. */
+  /**
+   * A URL without user info and query, which may carry credentials, cut and escaped for a message
+   * (a redirect's location is the server's to choose).
+   */
   public static String display(URI uri) {
-    return uri.getScheme()
-        + "://"
-        + uri.getHost()
-        + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
-        + (uri.getPath() == null ? "" : uri.getPath());
+    return Echo.value(
+        uri.getScheme()
+            + "://"
+            + uri.getHost()
+            + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
+            + (uri.getPath() == null ? "" : uri.getPath()));
   }
 
   private static String describe(IOException e) {
     if (e instanceof ConnectException) {
       return "connection refused";
     }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return e.getMessage() == null ? e.getClass().getSimpleName() : Echo.value(e.getMessage());
   }
 
   private static void closeQuietly(InputStream in) {

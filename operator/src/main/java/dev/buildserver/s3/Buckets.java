@@ -23,7 +23,7 @@ final class Buckets {
       return operation.get();
     } catch (S3Exception e) {
       if (!"NoSuchBucket".equals(S3Errors.code(e))) {
-        throw S3Errors.problem(e, action, write.location());
+        throw S3Errors.problem(e, action, write.location(), write.identity());
       }
       if (!write.createBucket()) {
         throw new Problem(
@@ -41,7 +41,7 @@ final class Buckets {
       try {
         return operation.get();
       } catch (S3Exception again) {
-        throw S3Errors.problem(again, action, write.location());
+        throw S3Errors.problem(again, action, write.location(), write.identity());
       }
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
@@ -51,7 +51,7 @@ final class Buckets {
   private void create(ObjectWrite write) {
     String region = region(write.region());
     try {
-      aws.s3(region)
+      aws.s3(write.identity(), region)
           .createBucket(
               b -> {
                 b.bucket(write.bucket());
@@ -62,7 +62,7 @@ final class Buckets {
     } catch (BucketAlreadyOwnedByYouException e) {
       // created meanwhile: fine
     } catch (S3Exception e) {
-      throw S3Errors.problem(e, "CreateBucket", "s3://" + write.bucket());
+      throw S3Errors.problem(e, "CreateBucket", "s3://" + write.bucket(), write.identity());
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }

@@ -132,7 +132,7 @@ final class MultipartUpload implements AutoCloseable {
                         .ifMatch(write.ifMatch())
                         .multipartUpload(m -> m.parts(completedParts)));
       } catch (S3Exception e) {
-        throw S3Errors.problem(e, "CompleteMultipartUpload", write.location());
+        throw S3Errors.problem(e, "CompleteMultipartUpload", write.location(), write.identity());
       }
       completed = true;
       return ObjectStore.stored(write, ETags.unquote(done.eTag()), done.versionId(), size, sha256);
@@ -196,7 +196,7 @@ final class MultipartUpload implements AutoCloseable {
       return problem;
     }
     if (cause instanceof S3Exception e) {
-      return S3Errors.problem(e, "UploadPart", write.location());
+      return S3Errors.problem(e, "UploadPart", write.location(), write.identity());
     }
     if (cause instanceof SdkClientException e) {
       return S3Errors.unreachable(e);

@@ -1,6 +1,7 @@
 package dev.buildserver.s3;
 
 import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -100,10 +100,12 @@ public class ObjectStore implements AutoCloseable {
   }
 
   /** The object at bucket/key (optionally one version), or empty when there is none. */
-  public Optional<ObjectInfo> head(String region, String bucket, String key, String versionId) {
+  public Optional<ObjectInfo> head(
+      AwsIdentity identity, String region, String bucket, String key, String versionId) {
     try {
       HeadObjectResponse head =
-          s3(region).headObject(b -> b.bucket(bucket).key(key).versionId(blankToNull(versionId)));
+          aws.s3(identity, region)
+              .headObject(b -> b.bucket(bucket).key(key).versionId(blankToNull(versionId)));
       return Optional.of(
           new ObjectInfo(
               ETags.unquote(head.eTag()),
@@ -116,7 +118,7 @@ public class ObjectStore implements AutoCloseable {
       if (e.statusCode() == 404) {
         return Optional.empty();
       }
-      throw S3Errors.problem(e, "HeadObject", location(bucket, key));
+      throw S3Errors.problem(e, "HeadObject", location(bucket, key), identity);
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }
@@ -128,10 +130,15 @@ public class ObjectStore implements AutoCloseable {
    * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
    */
   public boolean deleteExactly(
-      String region, String bucket, String key, String etag, String versionId) {
+      AwsIdentity identity,
+      String region,
+      String bucket,
+      String key,
+      String etag,
+      String versionId) {
     boolean versioned = versionId != null && !versionId.isBlank() && !"null".equals(versionId);
     try {
-      s3(region)
+      aws.s3(identity, region)
           .deleteObject(
               b -> {
                 b.bucket(bucket).key(key);
@@ -149,7 +156,7 @@ public class ObjectStore implements AutoCloseable {
       if (e.statusCode() == 412 || "PreconditionFailed".equals(S3Errors.code(e))) {
         return false;
       }
-      throw S3Errors.problem(e, "DeleteObject", location(bucket, key));
+      throw S3Errors.problem(e, "DeleteObject", location(bucket, key), identity);
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }
@@ -164,12 +171,14 @@ public class ObjectStore implements AutoCloseable {
    * warns (an AbortIncompleteMultipartUpload lifecycle rule is the other way). Returns whether it
    * aborted.
    */
-  public boolean abortUpload(String region, String bucket, String key, String uploadId) {
+  public boolean abortUpload(
+      AwsIdentity identity, String region, String bucket, String key, String uploadId) {
     if (uploadId == null || uploadId.isBlank() || multipart.inFlight(uploadId)) {
       return false;
     }
     try {
-      s3(region).abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+      aws.s3(identity, region)
+          .abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
       LOG.info(
           "Aborted the unfinished multipart upload of {} an earlier writer left",
           location(bucket, key));
@@ -193,14 +202,16 @@ public class ObjectStore implements AutoCloseable {
   }
 
   /** Copies the object's bytes to {@code out}. */
-  public void get(String region, String bucket, String key, OutputStream out) {
+  public void get(
+      AwsIdentity identity, String region, String bucket, String key, OutputStream out) {
     try {
-      s3(region).getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
+      aws.s3(identity, region)
+          .getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toOutputStream(out));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new Problem(Reason.NotFound, location(bucket, key) + " does not exist", false, e);
       }
-      throw S3Errors.problem(e, "GetObject", location(bucket, key));
+      throw S3Errors.problem(e, "GetObject", location(bucket, key), identity);
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }
@@ -210,11 +221,12 @@ public class ObjectStore implements AutoCloseable {
   public record Listed(String key, long size, String etag, Instant lastModified) {}
 
   /** The first {@code limit} objects under {@code prefix}, in key order. */
-  public List<Listed> list(String region, String bucket, String prefix, int limit) {
+  public List<Listed> list(
+      AwsIdentity identity, String region, String bucket, String prefix, int limit) {
     try {
       List<Listed> result = new ArrayList<>();
       var objects =
-          s3(region)
+          aws.s3(identity, region)
               .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blankToNull(prefix)))
               .contents()
               .iterator();
@@ -224,7 +236,7 @@ public class ObjectStore implements AutoCloseable {
       }
       return result;
     } catch (S3Exception e) {
-      throw S3Errors.problem(e, "ListObjectsV2", "s3://" + bucket);
+      throw S3Errors.problem(e, "ListObjectsV2", "s3://" + bucket, identity);
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }
@@ -240,7 +252,7 @@ public class ObjectStore implements AutoCloseable {
             write,
             "PutObject",
             () ->
-                s3(write.region())
+                aws.s3(write.identity(), write.region())
                     .putObject(
                         b ->
                             b.bucket(write.bucket())
@@ -268,7 +280,7 @@ public class ObjectStore implements AutoCloseable {
       if (first.length < PART_SIZE) {
         return putBytes(write, first);
       }
-      return multipart.upload(s3(write.region()), write, first, in, started);
+      return multipart.upload(aws.s3(write.identity(), write.region()), write, first, in, started);
     } finally {
       uploads.release();
     }
@@ -304,10 +316,6 @@ public class ObjectStore implements AutoCloseable {
   /** The s3:// location of an object. */
   public static String location(String bucket, String key) {
     return "s3://" + bucket + "/" + key;
-  }
-
-  private S3Client s3(String region) {
-    return aws.s3(region);
   }
 
   private static String blankToNull(String s) {

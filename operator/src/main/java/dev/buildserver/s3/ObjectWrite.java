@@ -1,5 +1,6 @@
 package dev.buildserver.s3;
 
+import dev.buildserver.aws.AwsIdentity;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -9,7 +10,8 @@ import java.util.stream.Collectors;
  * Where and how to write an asset; without a content type, S3's default is written explicitly.
  * {@code precondition} (nullable) is {@link #ABSENT} or the ETag the key must still hold. {@code
  * metadata} is the object's user metadata, ownership included; {@code expectedSha256} (nullable) is
- * verified before the object becomes visible.
+ * verified before the object becomes visible. {@code identity} is who writes it (the resource's
+ * ServiceAccount role, or the operator itself).
  */
 public record ObjectWrite(
     String bucket,
@@ -20,7 +22,8 @@ public record ObjectWrite(
     Map<String, String> tags,
     String expectedSha256,
     boolean createBucket,
-    String precondition) {
+    String precondition,
+    AwsIdentity identity) {
 
   /** The precondition that the key must not hold an object yet. */
   public static final String ABSENT = "*";
@@ -32,6 +35,31 @@ public record ObjectWrite(
     contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     tags = tags == null ? Map.of() : Map.copyOf(tags);
+    identity = identity == null ? AwsIdentity.OPERATOR : identity;
+  }
+
+  /** A write as the operator's own identity, made only if the key holds {@code precondition}. */
+  public ObjectWrite(
+      String bucket,
+      String key,
+      String region,
+      String contentType,
+      Map<String, String> metadata,
+      Map<String, String> tags,
+      String expectedSha256,
+      boolean createBucket,
+      String precondition) {
+    this(
+        bucket,
+        key,
+        region,
+        contentType,
+        metadata,
+        tags,
+        expectedSha256,
+        createBucket,
+        precondition,
+        AwsIdentity.OPERATOR);
   }
 
   /** An unconditional write, as the CLI and the HTTP API make. */
@@ -61,7 +89,23 @@ public record ObjectWrite(
         tags,
         expectedSha256,
         createBucket,
-        etag == null ? ABSENT : etag);
+        etag == null ? ABSENT : etag,
+        identity);
+  }
+
+  /** This write, made as {@code identity}. */
+  public ObjectWrite as(AwsIdentity identity) {
+    return new ObjectWrite(
+        bucket,
+        key,
+        region,
+        contentType,
+        metadata,
+        tags,
+        expectedSha256,
+        createBucket,
+        precondition,
+        identity);
   }
 
   public String location() {
@@ -79,7 +123,8 @@ public record ObjectWrite(
         tags,
         expectedSha256,
         createBucket,
-        precondition);
+        precondition,
+        identity);
   }
 
   /** {@code If-None-Match: *} when the key must not hold an object yet. */

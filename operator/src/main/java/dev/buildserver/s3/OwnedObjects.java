@@ -1,5 +1,6 @@
 package dev.buildserver.s3;
 
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -93,7 +94,10 @@ public class OwnedObjects {
     // writer's upload to the same key.
     wanted
         .recordedUpload()
-        .ifPresent(id -> store.abortUpload(write.region(), write.bucket(), write.key(), id));
+        .ifPresent(
+            id ->
+                store.abortUpload(
+                    write.identity(), write.region(), write.bucket(), write.key(), id));
     if (wanted.recordedEtag().isEmpty() && wanted.content() instanceof ObjectContent.Bytes) {
       // The owner never wrote here: a PUT only if the key is free (If-None-Match: *) answers in
       // one request what a HEAD and a PUT would. A key that holds anything gets the full check.
@@ -105,7 +109,8 @@ public class OwnedObjects {
         }
       }
     }
-    Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
+    Optional<ObjectInfo> existing =
+        store.head(write.identity(), write.region(), write.bucket(), write.key(), null);
     var decision =
         OwnershipCheck.decide(
             write.location(),
@@ -142,7 +147,8 @@ public class OwnedObjects {
    * metadata, so the resource that owned the key reports a Conflict instead of writing it back.
    */
   public StoredObject writeUnowned(ObjectWrite write, ObjectContent content, boolean overwrite) {
-    Optional<ObjectInfo> existing = store.head(write.region(), write.bucket(), write.key(), null);
+    Optional<ObjectInfo> existing =
+        store.head(write.identity(), write.region(), write.bucket(), write.key(), null);
     Optional<ObjectOwner> owner = existing.flatMap(o -> ObjectOwner.from(o.metadata()));
     if (owner.isPresent() && !overwrite && isAlive(owner.get())) {
       throw new Problem(
@@ -163,12 +169,13 @@ public class OwnedObjects {
    */
   public Deletion delete(
       ObjectOwner owner,
+      AwsIdentity identity,
       String region,
       String bucket,
       String key,
       Optional<String> recordedUpload) {
-    recordedUpload.ifPresent(id -> store.abortUpload(region, bucket, key, id));
-    Optional<ObjectInfo> existing = store.head(region, bucket, key, null);
+    recordedUpload.ifPresent(id -> store.abortUpload(identity, region, bucket, key, id));
+    Optional<ObjectInfo> existing = store.head(identity, region, bucket, key, null);
     if (existing.isEmpty()) {
       return Deletion.ABSENT;
     }
@@ -177,7 +184,7 @@ public class OwnedObjects {
     if (!owned) {
       return Deletion.NOT_OWNED;
     }
-    return store.deleteExactly(region, bucket, key, object.etag(), object.versionId())
+    return store.deleteExactly(identity, region, bucket, key, object.etag(), object.versionId())
         ? Deletion.DELETED
         : Deletion.NOT_OWNED; // replaced between the HEAD and the DELETE: no longer ours
   }

@@ -1,5 +1,6 @@
 package dev.buildserver.s3;
 
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
@@ -13,8 +14,13 @@ public final class S3Errors {
 
   private S3Errors() {}
 
-  /** The problem behind an S3 error of {@code action} on {@code location}. */
+  /** The problem behind an S3 error of {@code action} on {@code location}, as the operator. */
   public static Problem problem(S3Exception e, String action, String location) {
+    return problem(e, action, location, AwsIdentity.OPERATOR);
+  }
+
+  /** The problem behind an S3 error of {@code action} on {@code location}, made as {@code who}. */
+  public static Problem problem(S3Exception e, String action, String location, AwsIdentity who) {
     String code = code(e);
     String detail =
         code
@@ -45,15 +51,19 @@ public final class S3Errors {
           e);
     }
     if ("AccessDenied".equals(code) || e.statusCode() == 403) {
+      // Retried with the SDK's backoff (a permission may be being granted), then left to the
+      // resync: never hot.
       return new Problem(
           Reason.AccessDenied,
           "S3 denied "
               + action
               + " on "
               + location
+              + " to "
+              + (who.isOperator() ? "the IAM identity in use" : who.describe())
               + " ("
               + detail
-              + "): allow the operator's IAM role "
+              + "): allow it "
               + permission(action),
           true,
           e);

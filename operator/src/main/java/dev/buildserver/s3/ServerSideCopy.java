@@ -37,7 +37,8 @@ final class ServerSideCopy {
     String from = ObjectStore.location(source.bucket(), source.key());
     ObjectInfo info =
         store
-            .head(write.region(), source.bucket(), source.key(), source.versionId())
+            .head(
+                write.identity(), write.region(), source.bucket(), source.key(), source.versionId())
             .orElseThrow(
                 () ->
                     new Problem(
@@ -52,7 +53,7 @@ final class ServerSideCopy {
     }
     String sha256 = null; // reported only when this copy verified it
     if (write.expectedSha256() != null) {
-      sha256 = digestOf(write.region(), source, info.etag());
+      sha256 = digestOf(write, source, info.etag());
       ObjectStore.verify(write, sha256);
     }
     Map<String, String> metadata = new HashMap<>(write.metadata());
@@ -68,7 +69,7 @@ final class ServerSideCopy {
             write,
             "CopyObject",
             () ->
-                aws.s3(write.region())
+                aws.s3(write.identity(), write.region())
                     .copyObject(
                         b ->
                             b.sourceBucket(source.bucket())
@@ -93,10 +94,10 @@ final class ServerSideCopy {
   }
 
   /** Streams the source object through SHA-256 without keeping it. */
-  private String digestOf(String region, ObjectContent.S3Object source, String etag) {
+  private String digestOf(ObjectWrite write, ObjectContent.S3Object source, String etag) {
     MessageDigest digest = Fingerprint.sha256();
     try (var in =
-        aws.s3(region)
+        aws.s3(write.identity(), write.region())
             .getObject(
                 b ->
                     b.bucket(source.bucket())
@@ -117,7 +118,8 @@ final class ServerSideCopy {
           true,
           e);
     } catch (S3Exception e) {
-      throw S3Errors.problem(e, "GetObject", ObjectStore.location(source.bucket(), source.key()));
+      throw S3Errors.problem(
+          e, "GetObject", ObjectStore.location(source.bucket(), source.key()), write.identity());
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     }

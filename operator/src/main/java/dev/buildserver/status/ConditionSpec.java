@@ -5,10 +5,16 @@ import java.util.List;
 /**
  * A condition as a reconciler decides it: type, status, CamelCase reason and a message that says
  * what happened and, on failure, what to change. {@code warning} (nullable) overrides whether its
- * event is a Warning, for conditions that are False without being bad news (a run in progress).
+ * event is a Warning, for conditions that are False without being bad news (a run in progress). The
+ * message is made safe here, whatever it quotes: control characters escaped, so that no newline
+ * forges a log line, and at most {@value Echo#MAX_MESSAGE} characters.
  */
 public record ConditionSpec(
     String type, Status status, String reason, String message, Boolean warning) {
+
+  public ConditionSpec {
+    message = Echo.message(message);
+  }
 
   /** A condition whose event is a Warning exactly when its status is not True (except Paused). */
   public ConditionSpec(String type, Status status, String reason, String message) {

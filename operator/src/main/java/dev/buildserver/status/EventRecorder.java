@@ -41,11 +41,14 @@ public class EventRecorder {
   }
 
   /**
-   * Emits one Event; a failure to emit is logged and never fails the reconcile. Events with the
-   * same type, reason and message on the same object are aggregated, as client-go does: one Event
-   * with a deterministic name whose count and lastTimestamp move.
+   * Emits one Event, its message escaped and cut like a condition's; a failure to emit is logged
+   * and never fails the reconcile. Events with the same type, reason and message on the same object
+   * are aggregated, as client-go does: one Event with a deterministic name whose count and
+   * lastTimestamp move.
    */
-  public void record(HasMetadata resource, boolean warning, String reason, String message) {
+  public void record(HasMetadata resource, boolean warning, String reason, String raw) {
+    // Whatever the message quotes: control characters escaped, and a bounded length.
+    String message = Echo.message(raw);
     var meta = resource.getMetadata();
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     String type = warning ? "Warning" : "Normal";

@@ -36,6 +36,8 @@ public enum Reason {
   Ec2Error,
   LaunchTemplateNotFound,
   InstanceNotFound,
+  /** No usable AWS identity: the ServiceAccount or its role annotation is missing. */
+  IdentityNotFound,
   // Permissions: the user fixes them, and they are retried meanwhile.
   AccessDenied,
   // Outages and throttling: transient.
@@ -49,6 +51,8 @@ public enum Reason {
   LedgerUnavailable,
   LedgerUnreachable,
   UploadFailed,
+  /** The token or the role's credentials could not be had for now (the API server, STS). */
+  IdentityUnavailable,
   Interrupted,
   ReconcileError
 }

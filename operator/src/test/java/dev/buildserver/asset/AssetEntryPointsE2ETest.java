@@ -188,7 +188,7 @@ class AssetEntryPointsE2ETest {
   }
 
   @Test
-  void httpApiNeedsTheTokenBeyondLoopbackAndAnswersJsonErrors() throws Exception {
+  void httpApiNeedsTheTokenAndAnswersJsonErrors() throws Exception {
     String bucket = bucket();
     var noToken =
         post(

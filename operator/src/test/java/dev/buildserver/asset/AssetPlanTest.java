@@ -53,12 +53,21 @@ class AssetPlanTest {
 
   private static BuildAsset asset(
       BuildAssetSource source, Map<String, String> metadata, Map<String, String> tags) {
+    return asset(source, metadata, tags, "my-bucket", "k");
+  }
+
+  private static BuildAsset asset(
+      BuildAssetSource source,
+      Map<String, String> metadata,
+      Map<String, String> tags,
+      String bucket,
+      String key) {
     BuildAsset asset = new BuildAsset();
     asset.setMetadata(
         new ObjectMetaBuilder().withName("a").withNamespace("ns").withUid("u1").build());
     asset.setSpec(
         new BuildAssetSpec(
-            "my-bucket", "k", null, source, null, null, metadata, tags, null, null, null));
+            bucket, key, null, source, null, null, metadata, tags, null, null, null, null));
     return asset;
   }
 
@@ -160,7 +169,7 @@ class AssetPlanTest {
             null,
             null),
         "SourceNotFound",
-        "has no key 'nope' (it has: blob, text)");
+        "ConfigMap cfg has no key 'nope'");
     assertProblem(
         asset(
             new BuildAssetSource(null, null, null, new KeyReference("sec", "nope"), null, null),
@@ -175,15 +184,62 @@ class AssetPlanTest {
   }
 
   @Test
-  void refusesBucketNamesAndKeysS3WouldRefuse() {
-    for (String bucket : new String[] {"UPPER", "a", "under_score", "-start", "double..dot"}) {
-      assertThatThrownBy(() -> AssetPlan.checkTarget(bucket, "k"))
-          .isInstanceOf(Problem.class)
-          .hasMessageContaining("not a valid S3 bucket name");
+  void namesOnlyTheMissingKeyNeverTheOthersOfASecretOrConfigMap() {
+    for (var source :
+        new BuildAssetSource[] {
+          new BuildAssetSource(null, null, new KeyReference("cfg", "nope"), null, null, null),
+          new BuildAssetSource(null, null, null, new KeyReference("sec", "nope"), null, null)
+        }) {
+      assertThatThrownBy(() -> AssetPlan.of(asset(source, null, null), "r", LOOKUPS))
+          .hasMessageContaining("'nope'")
+          .hasMessageNotContaining("text")
+          .hasMessageNotContaining("blob")
+          .hasMessageNotContaining("token");
     }
-    assertThatThrownBy(() -> AssetPlan.checkTarget("good-bucket", ""))
-        .hasMessageContaining("key is empty");
-    AssetPlan.checkTarget("good.bucket-1", "releases/app.tar.gz");
+  }
+
+  @Test
+  void checksTheTargetBeforeAnythingElse() {
+    assertProblem(asset(inline("x"), null, null, "UPPER", "k"), "InvalidBucketName", "UPPER");
+    assertProblem(
+        asset(inline("x"), null, null, "good-bucket", "a\u001b[31mred"),
+        "InvalidKey",
+        "control character (U+001B) at character 2");
+  }
+
+  @Test
+  void refusesInlineContentOverItsLimitWithTheMessageOfTheCrd() {
+    String atLimit = "\u00e9".repeat(BuildAssetSource.MAX_INLINE);
+    assertThat(bytes(AssetPlan.of(asset(inline(atLimit), null, null), "r", LOOKUPS)))
+        .isEqualTo(atLimit.getBytes(StandardCharsets.UTF_8));
+    assertProblem(
+        asset(inline(atLimit + "\u00e9"), null, null),
+        "SourceTooLarge",
+        "spec." + BuildAssetSource.INLINE_TOO_LONG);
+  }
+
+  @Test
+  void countsInlineContentInCharactersAsTheApiServerDoesNotInUtf16Units() {
+    // One character above U+FFFF is two Java chars but one character for the API server.
+    String emoji = "\ud83d\ude00".repeat(BuildAssetSource.MAX_INLINE);
+    assertThat(AssetPlan.of(asset(inline(emoji), null, null), "r", LOOKUPS).content())
+        .isInstanceOf(AssetContent.Bytes.class);
+  }
+
+  @Test
+  void refusesBase64ContentOverItsLimitWithTheMessageOfTheCrd() {
+    String atLimit = Base64.getEncoder().encodeToString(new byte[256 * 1024]); // 349528 characters
+    assertThat(atLimit).hasSize(BuildAssetSource.MAX_BASE64);
+    assertThat(bytes(AssetPlan.of(asset(base64(atLimit), null, null), "r", LOOKUPS)))
+        .isEqualTo(new byte[256 * 1024]);
+    assertProblem(
+        asset(base64(atLimit + "AAAA"), null, null),
+        "SourceTooLarge",
+        "spec." + BuildAssetSource.BASE64_TOO_LONG);
+  }
+
+  private static BuildAssetSource base64(String text) {
+    return new BuildAssetSource(null, text, null, null, null, null);
   }
 
   private static void assertProblem(BuildAsset asset, String reason, String message) {

@@ -543,7 +543,8 @@ class BuildAssetE2ETest {
             s.tags(),
             s.createBucket(),
             s.deletionPolicy(),
-            s.overwrite()));
+            s.overwrite(),
+            null));
     return asset;
   }
 
@@ -561,7 +562,8 @@ class BuildAssetE2ETest {
             s.tags(),
             s.createBucket(),
             s.deletionPolicy(),
-            overwrite));
+            overwrite,
+            null));
     return asset;
   }
 

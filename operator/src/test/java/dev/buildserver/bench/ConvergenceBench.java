@@ -272,6 +272,7 @@ class ConvergenceBench {
             null,
             true,
             null,
+            null,
             null));
     return asset;
   }

@@ -159,10 +159,26 @@ class HostileInputE2ETest {
   /**
    * The expected answer: for a rejection the API server's code and Status reason, for a condition
    * its type and reason, for the HTTP API the status and the JSON {@code reason}; the message (or
-   * JSON {@code error}) must contain {@code fragment}.
+   * JSON {@code error}) must contain {@code fragment}, and must not contain {@code absent} (when
+   * set: what the answer must not leak or pass through).
    */
   record Expected(
-      Outcome outcome, int code, String conditionType, String reason, String fragment) {}
+      Outcome outcome,
+      int code,
+      String conditionType,
+      String reason,
+      String fragment,
+      String absent) {
+
+    /** The same answer, which must not contain {@code text}. */
+    Expected without(String text) {
+      return new Expected(outcome, code, conditionType, reason, fragment, text);
+    }
+
+    boolean lacksWhatMustBeAbsent(String message) {
+      return absent == null || message == null || !message.contains(absent);
+    }
+  }
 
   record Case(String name, String family, Input input, Expected expected) {
     @Override
@@ -205,6 +221,21 @@ class HostileInputE2ETest {
     env.put("BUILDSERVER_LEDGER_MAX_PAGE_BYTES", Integer.toString(MAX_PAGE_BYTES));
     env.put("BUILDSERVER_LEDGER_ATTEMPTS", "2");
     env.put("BUILDSERVER_LEDGER_RETRY_BACKOFF", "100ms");
+    // With the identity lockdown on: every AWS call is made as the namespace's own role.
+    api.client()
+        .serviceAccounts()
+        .inNamespace(cluster.namespace())
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("tenant")
+                .addToAnnotations(
+                    "eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/hostile")
+                .endMetadata()
+                .build())
+        .create();
+    env.put("BUILDSERVER_IDENTITY_DEFAULT_SERVICE_ACCOUNT", "tenant");
+    env.put("BUILDSERVER_API_SERVICE_ACCOUNT", cluster.namespace() + "/tenant");
     operator = BuilderProcess.start("operator-hostile", operatorPort, env, "operator");
 
     cluster.secret("ledger-token", "token", LEDGER_TOKEN.getBytes(StandardCharsets.UTF_8));
@@ -420,6 +451,43 @@ class HostileInputE2ETest {
             "ba-key-multibyte-too-long",
             "{bucket: hostile-spec, key: " + "\u00e9".repeat(600) + ", source: {inline: x}}",
             ready("InvalidKey", "longer than S3's 1024 bytes")));
+    // Control characters in a key: a newline forges log lines, ESC and CSI drive terminals.
+    list.add(
+        jsonAsset(
+            family,
+            "ba-key-newline",
+            "{\"bucket\": \"hostile-spec\", \"key\": \"logs/a\\nINFO forged\","
+                + " \"source\": {\"inline\": \"x\"}}",
+            field("key must not contain control characters")));
+    list.add(
+        jsonAsset(
+            family,
+            "ba-key-escape",
+            "{\"bucket\": \"hostile-spec\", \"key\": \"\\u001b[2Jcleared\","
+                + " \"source\": {\"inline\": \"x\"}}",
+            field("key must not contain control characters")));
+    list.add(
+        jsonAsset(
+            family,
+            "ba-key-c1-csi",
+            "{\"bucket\": \"hostile-spec\", \"key\": \"a\\u009b31mred\","
+                + " \"source\": {\"inline\": \"x\"}}",
+            field("key must not contain control characters")));
+    // Content past the limits that keep every spec small in etcd and in the operator's cache.
+    list.add(
+        jsonAsset(
+            family,
+            "ba-inline-over-limit",
+            "{\"bucket\": \"hostile-spec\", \"key\": \"big.txt\", \"source\": {\"inline\": \"%s\"}}"
+                .formatted("\u0416".repeat(262_145)),
+            field("source.inline holds at most 262144 characters: put larger content in a")));
+    list.add(
+        jsonAsset(
+            family,
+            "ba-base64-over-limit",
+            "{\"bucket\": \"hostile-spec\", \"key\": \"big.bin\", \"source\": {\"base64\": \"%s\"}}"
+                .formatted("A".repeat(349_532)),
+            field("source.base64 holds at most 349528 characters")));
     list.add(
         asset(
             family,
@@ -487,7 +555,7 @@ class HostileInputE2ETest {
             family,
             "ba-secret-key-missing",
             "{" + ok + ", source: {secretKeyRef: {name: asset-secret, key: absent}}}",
-            ready("SourceNotFound", "has no key 'absent'")));
+            ready("SourceNotFound", "has no key 'absent'").without("present")));
     list.add(
         asset(
             family,
@@ -648,6 +716,18 @@ class HostileInputE2ETest {
     list.add(
         report(
             family,
+            "br-output-key-control",
+            "{" + ledger + ", output: {s3: {bucket: hostile-spec, key: \"report\\e[2J.json\"}}}",
+            field("key must not contain control characters")));
+    list.add(
+        report(
+            family,
+            "br-output-bucket-invalid",
+            "{" + ledger + ", output: {s3: {bucket: Bad_Bucket, key: report.json}}}",
+            field("spec.output.s3.bucket")));
+    list.add(
+        report(
+            family,
             "br-token-secret-absent",
             "{ledger: {url: 'http://127.0.0.1:1/{page}.json',"
                 + " authSecretRef: {name: absent-token, key: token}}}",
@@ -715,7 +795,8 @@ class HostileInputE2ETest {
                 + "[".repeat(100_000)
                 + "]".repeat(100_000)
                 + ", \"transactions\": []}"));
-    list.add(ledger(server, family, "nesting-bomb", ready("MalformedPage", "nesting depth")));
+    list.add(
+        ledger(server, family, "nesting-bomb", ready("MalformedPage", "longer or deeper than")));
     server.answer("empty-body", json(""));
     list.add(ledger(server, family, "empty-body", ready("MalformedPage", "page 1")));
     server.answer("ten-megabytes", sized(StaticHttpServer.generated(10_000_000, 7), false));
@@ -725,7 +806,8 @@ class HostileInputE2ETest {
             family,
             "ten-megabytes",
             ready("TooLarge", "larger than " + MAX_PAGE_BYTES + " bytes")));
-    server.answer("ten-megabytes-chunked", sized(StaticHttpServer.generated(10_000_000, 8), true));
+    // Valid JSON all along, so that only the size stops it: pages are parsed as they stream in.
+    server.answer("ten-megabytes-chunked", sized(paddedPage(10_000_000), true));
     list.add(
         ledger(
             server,
@@ -1080,6 +1162,25 @@ class HostileInputE2ETest {
     list.add(
         http(
             family,
+            "http-key-newline",
+            "POST",
+            "/buildserver/put-asset?bucket=hostile-http&createBucket=true&key=a%0AINFO%20forged",
+            auth(bearer),
+            hi,
+            http(400, "InvalidKey", "control character (U+000A) at character 2").without("\n")));
+    list.add(
+        http(
+            family,
+            "http-key-escape",
+            "POST",
+            "/buildserver/put-asset?bucket=hostile-http&createBucket=true&key=%1B%5B2Jcleared",
+            auth(bearer),
+            hi,
+            http(400, "InvalidKey", "control character (U+001B) at character 1")
+                .without("\u001b")));
+    list.add(
+        http(
+            family,
             "http-absent-bucket",
             "POST",
             "/buildserver/put-asset?bucket=hostile-absent&key=a",
@@ -1223,7 +1324,7 @@ class HostileInputE2ETest {
 
   /** Refused by the API server with 422, the message naming the field or the rule. */
   private static Expected field(String fragment) {
-    return new Expected(Outcome.REJECTED, 422, null, "Invalid", fragment);
+    return new Expected(Outcome.REJECTED, 422, null, "Invalid", fragment, null);
   }
 
   private static Expected ready(String reason, String fragment) {
@@ -1231,11 +1332,11 @@ class HostileInputE2ETest {
   }
 
   private static Expected condition(String type, String reason, String fragment) {
-    return new Expected(Outcome.CONDITION, 0, type, reason, fragment);
+    return new Expected(Outcome.CONDITION, 0, type, reason, fragment, null);
   }
 
   private static Expected http(int status, String reason, String fragment) {
-    return new Expected(Outcome.HTTP_4XX, status, null, reason, fragment);
+    return new Expected(Outcome.HTTP_4XX, status, null, reason, fragment, null);
   }
 
   private static String tx(String date, String ledger, String amount) {
@@ -1273,9 +1374,11 @@ class HostileInputE2ETest {
         e.getMessage(),
         e.getCode() == expected.code()
             && e.getMessage().contains(expected.fragment())
+            && expected.lacksWhatMustBeAbsent(e.getMessage())
             && (expected.reason() == null || expected.reason().equals(reason)));
     assertThat(e.getCode()).as(e.getMessage()).isEqualTo(expected.code());
     assertThat(e.getMessage()).contains(expected.fragment());
+    assertThat(expected.lacksWhatMustBeAbsent(e.getMessage())).as(e.getMessage()).isTrue();
     if (expected.reason() != null) {
       assertThat(reason).as(e.getMessage()).isEqualTo(expected.reason());
     }
@@ -1307,7 +1410,8 @@ class HostileInputE2ETest {
         seen != null
             && expected.reason().equals(seen.getReason())
             && seen.getMessage() != null
-            && seen.getMessage().contains(expected.fragment());
+            && seen.getMessage().contains(expected.fragment())
+            && expected.lacksWhatMustBeAbsent(seen.getMessage());
     record(
         c,
         seen == null || "Unknown".equals(seen.getStatus()) ? Outcome.UNANSWERED : Outcome.CONDITION,
@@ -1319,6 +1423,7 @@ class HostileInputE2ETest {
         .isNotNull();
     assertThat(seen.getReason()).as(seen.getMessage()).isEqualTo(expected.reason());
     assertThat(seen.getMessage()).contains(expected.fragment());
+    assertThat(expected.lacksWhatMustBeAbsent(seen.getMessage())).as(seen.getMessage()).isTrue();
   }
 
   private static void answersWithAJsonError(Case c, Call call) throws Exception {
@@ -1345,7 +1450,8 @@ class HostileInputE2ETest {
         status == expected.code()
             && expected.reason().equals(reason)
             && error != null
-            && error.contains(expected.fragment());
+            && error.contains(expected.fragment())
+            && expected.lacksWhatMustBeAbsent(error);
     record(
         c,
         status >= 400 && status < 500
@@ -1357,6 +1463,7 @@ class HostileInputE2ETest {
     assertThat(status).as(body).isEqualTo(expected.code());
     assertThat(reason).as(body).isEqualTo(expected.reason());
     assertThat(error).as(body).isNotBlank().contains(expected.fragment());
+    assertThat(expected.lacksWhatMustBeAbsent(error)).as(body).isTrue();
   }
 
   /**
@@ -1692,6 +1799,25 @@ class HostileInputE2ETest {
   }
 
   /** Page 1 is the body, with or without a Content-Length; no page 2. */
+  /** A ledger page of {@code length} bytes, most of them short strings no ledger needs. */
+  private static StaticHttpServer.Body paddedPage(long length) {
+    return new StaticHttpServer.Body() {
+      public long length() {
+        return length;
+      }
+
+      public void writeTo(OutputStream out) throws IOException {
+        byte[] head = "{\"page\": 1, \"padding\": [".getBytes(StandardCharsets.UTF_8);
+        byte[] chunk = ("\"" + "p".repeat(62) + "\",").getBytes(StandardCharsets.UTF_8);
+        out.write(head);
+        for (long written = head.length; written + chunk.length < length; written += chunk.length) {
+          out.write(chunk);
+        }
+        out.write("\"end\"]}".getBytes(StandardCharsets.UTF_8));
+      }
+    };
+  }
+
   private static Answer sized(StaticHttpServer.Body body, boolean chunked) {
     return (exchange, n) -> {
       if (n != 1) {

@@ -142,6 +142,31 @@ public final class LocalStack implements AutoCloseable {
         "{\"rate\":" + rate + ",\"accessKeys\":[\"" + accessKey + "\"],\"seed\":12}");
   }
 
+  /**
+   * Every signed request moto's front saw since the last {@link #forgetRequests}: access key,
+   * service, method, path and action, as JSON.
+   */
+  public String requests() {
+    return call("/_chaos/requests", null);
+  }
+
+  public void forgetRequests() {
+    send(HttpRequest.newBuilder(motoEndpoint().resolve("/_chaos/requests")).DELETE());
+  }
+
+  /** moto's state as JSON ({@code /moto-api/data.json}): STS's assumed roles among it. */
+  public String motoData() {
+    return call("/moto-api/data.json", null);
+  }
+
+  /** Turns on moto's IAM enforcement: from now on every AWS call is checked against IAM. */
+  public void enforceIam() {
+    send(
+        HttpRequest.newBuilder(motoEndpoint().resolve("/moto-api/reset-auth"))
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString("0")));
+  }
+
   /** The faults moto's front injected so far, by service/code, and its idempotent replays. */
   public String awsFaultCounts() {
     return call("/_chaos/faults", null);
@@ -149,10 +174,18 @@ public final class LocalStack implements AutoCloseable {
 
   private String call(String path, String json) {
     HttpRequest.Builder request = HttpRequest.newBuilder(motoEndpoint().resolve(path));
-    request =
-        json == null ? request.GET() : request.POST(HttpRequest.BodyPublishers.ofString(json));
+    return send(
+        json == null ? request.GET() : request.POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  private String send(HttpRequest.Builder request) {
     try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+      var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(
+            request.build().uri() + " answered " + response.statusCode());
+      }
+      return response.body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

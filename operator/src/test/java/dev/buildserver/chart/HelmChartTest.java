@@ -78,10 +78,21 @@ class HelmChartTest {
             "buildserver.dev/balancereports/finalizers",
             "/configmaps",
             "/secrets",
-            "/events");
+            "/events",
+            "/serviceaccounts",
+            "/serviceaccounts/token");
     assertThat(rules.get("/secrets")).containsExactlyInAnyOrder("get", "list", "watch");
+    // Workload identity: read a ServiceAccount's role, and ask for its token; nothing more.
+    assertThat(rules.get("/serviceaccounts")).containsExactly("get");
+    assertThat(rules.get("/serviceaccounts/token")).containsExactly("create");
     assertThat(rules.get("/events")).containsExactlyInAnyOrder("create", "patch");
     assertThat(rules.values()).noneMatch(verbs -> verbs.contains("*"));
+    // The launch slots of Ec2TestRuns live in Leases of the release namespace, replicas or not.
+    Role leases = one(render(t -> t), Role.class);
+    assertThat(leases.getMetadata().getName()).endsWith("-leases");
+    assertThat(rules(leases.getRules()))
+        .containsExactly(
+            Map.entry("coordination.k8s.io/leases", List.of("create", "get", "update")));
   }
 
   @Test
@@ -91,12 +102,15 @@ class HelmChartTest {
     assertThat(objects).noneMatch(o -> o.getKind().startsWith("Cluster"));
     assertThat(
             objects.stream()
-                .filter(o -> o instanceof Role)
+                .filter(o -> o instanceof Role && !o.getMetadata().getName().endsWith("-leases"))
                 .map(o -> o.getMetadata().getNamespace()))
         .containsExactlyInAnyOrder("team-a", "team-b");
     assertThat(
             objects.stream()
-                .filter(o -> o.getKind().equals("RoleBinding"))
+                .filter(
+                    o ->
+                        o.getKind().equals("RoleBinding")
+                            && !o.getMetadata().getName().endsWith("-leases"))
                 .map(o -> o.getMetadata().getNamespace()))
         .containsExactlyInAnyOrder("team-a", "team-b");
     assertThat(env(one(objects, Deployment.class)))
@@ -186,6 +200,27 @@ class HelmChartTest {
     assertThatThrownBy(
             () -> render(t -> t.set("sharding.shards[0]", "a").set("sharding.shards[1]", "a")))
         .hasMessageContaining("sharding.shards: \"a\" is listed twice");
+  }
+
+  @Test
+  void refusesPrivateNetworksByDefaultExceptForAllowListedHosts() {
+    assertThat(env(one(render(t -> t), Deployment.class)))
+        .containsEntry("BUILDSERVER_OUTBOUND_DENY_PRIVATE_NETWORKS", "true");
+    Deployment allowing =
+        one(
+            render(
+                t ->
+                    t.set("outbound.allowHosts[0]", "ledger.finance.svc.cluster.local")
+                        .set("outbound.allowHosts[1]", "*.artifacts.internal")),
+            Deployment.class);
+    assertThat(env(allowing))
+        .containsEntry("BUILDSERVER_OUTBOUND_DENY_PRIVATE_NETWORKS", "true")
+        .containsEntry(
+            "BUILDSERVER_OUTBOUND_ALLOW_HOSTS",
+            "ledger.finance.svc.cluster.local,*.artifacts.internal");
+    assertThat(
+            env(one(render(t -> t.set("outbound.denyPrivateNetworks", false)), Deployment.class)))
+        .containsEntry("BUILDSERVER_OUTBOUND_DENY_PRIVATE_NETWORKS", "false");
   }
 
   @Test

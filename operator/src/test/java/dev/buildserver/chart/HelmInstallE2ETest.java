@@ -52,8 +52,7 @@ class HelmInstallE2ETest {
     assertThat(k8s.services().inNamespace(ns).withName("buildserver").get()).isNotNull();
     assertThat(k8s.rbac().clusterRoles().withName("buildserver").get()).isNotNull();
     assertThat(k8s.rbac().clusterRoleBindings().withName("buildserver").get()).isNotNull();
-    assertThat(k8s.rbac().roles().inNamespace(ns).withName("buildserver-leader-election").get())
-        .isNotNull();
+    assertThat(k8s.rbac().roles().inNamespace(ns).withName("buildserver-leases").get()).isNotNull();
     assertThat(k8s.network().v1().networkPolicies().inNamespace(ns).withName("buildserver").get())
         .isNotNull();
 

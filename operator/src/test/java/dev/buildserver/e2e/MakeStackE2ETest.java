@@ -13,9 +13,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,8 +33,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code make stack} as a developer uses it: the script brings up the control plane, moto and the
- * sample ledger without the operator and writes {@code env}; an operator started with nothing but
- * that environment (as an IDE would start it) reconciles an example; SIGTERM stops everything.
+ * sample ledger without the operator and writes {@code env} (readable by the user only, with a new
+ * HTTP API token); an operator started with nothing but that environment (as an IDE would start it)
+ * reconciles an example and takes that token; SIGTERM stops everything.
  */
 class MakeStackE2ETest {
 
@@ -67,6 +72,10 @@ class MakeStackE2ETest {
           .containsEntry("AWS_ENDPOINT_URL", "http://127.0.0.1:" + moto)
           .containsEntry("AWS_REGION", "us-east-1")
           .containsKeys("KUBECONFIG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+      String token = env.get("BUILDSERVER_API_TOKEN");
+      assertThat(token).matches("[0-9a-f]{48}");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)))
+          .isEqualTo("rw-------");
       assertThat(reachable(ledger)).as("the sample ledger on port %s", ledger).isTrue();
 
       try (Ec2Client ec2 =
@@ -81,14 +90,14 @@ class MakeStackE2ETest {
       }
       Map<String, String> operatorEnv = new HashMap<>(env);
       operatorEnv.remove("PATH");
+      int operatorPort = BuilderProcess.freePort();
       try (KubernetesClient k8s =
               new KubernetesClientBuilder()
                   .withConfig(
                       Config.fromKubeconfig(Files.readString(Path.of(env.get("KUBECONFIG")))))
                   .build();
           BuilderProcess operator =
-              BuilderProcess.start(
-                  "make-stack-operator", BuilderProcess.freePort(), operatorEnv, "operator")) {
+              BuilderProcess.start("make-stack-operator", operatorPort, operatorEnv, "operator")) {
         BuildAsset example =
             Resources.load(RepoFiles.examples().resolve("put-asset.yaml"), BuildAsset.class);
         example.getMetadata().setNamespace("default");
@@ -110,6 +119,17 @@ class MakeStackE2ETest {
               .isEqualTo(
                   example.getSpec().source().inline().getBytes(StandardCharsets.UTF_8).length);
         }
+        String list = "/buildserver/assets?bucket=" + example.getSpec().bucket();
+        assertThat(operator.get(list).statusCode()).as("without the token").isEqualTo(401);
+        HttpResponse<String> listed =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operatorPort + list))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+        assertThat(listed.body()).contains(example.getSpec().key());
       }
     } finally {
       stack.destroy(); // SIGTERM, as Ctrl-C or a process manager would

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The operator's safe defaults (contract §3b, §5): no fetch from loopback unless configured, every
- * /buildserver/ call authenticated beyond loopback, reads included, and region names checked before
- * the SDK caches them.
+ * /buildserver/ call authenticated, reads included, and region names checked before the SDK caches
+ * them.
  */
 class OperatorDefaultsE2ETest {
 
@@ -72,7 +72,7 @@ class OperatorDefaultsE2ETest {
   }
 
   @Test
-  void readsOfTheApiNeedTheTokenBeyondLoopback() throws Exception {
+  void readsOfTheApiNeedTheToken() throws Exception {
     HttpResponse<String> anonymous = get("/buildserver/assets?bucket=defaults", null);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(json(anonymous).get("reason").asText()).isEqualTo("Unauthorized");

@@ -51,7 +51,9 @@ class Ec2TestRunE2ETest {
   }
 
   private InProcessOperator startOperator() {
-    return InProcessOperator.start(List.of(faults), Map.of(), namespace);
+    // The default cap: moto is reset before each test, so only this test's runs count.
+    return InProcessOperator.start(
+        List.of(faults), Map.of("buildserver.ec2.max-active-runs-per-region", 5), namespace);
   }
 
   @AfterEach
@@ -110,19 +112,20 @@ class Ec2TestRunE2ETest {
             "Finished x1",
             "ChecksPassed x1");
     assertThat(faults.calls())
-        .isEqualTo(Map.of("DescribeInstances", 4, "RunInstances", 1, "TerminateInstances", 1));
+        .isEqualTo(Map.of("DescribeInstances", 5, "RunInstances", 1, "TerminateInstances", 1));
   }
 
   @Test
-  void aSuccessfulRunMakesSixEc2Calls() {
+  void aSuccessfulRunMakesSevenEc2Calls() {
     Ec2TestRun run =
         apply(
             "metadata: {name: counted}\nspec: {region: us-east-1, imageId: ami-12c6146b, instanceType: t2.micro}");
     awaitPhase(run, Phase.Succeeded);
-    // DescribeInstances: the owner-tag lookup, the wait for running, the verification, and the
-    // owner check before TerminateInstances (status is no proof of whose instance it names).
+    // DescribeInstances: the count against the launch caps, the owner-tag lookup, the wait for
+    // running, the verification, and the owner check before TerminateInstances (status is no
+    // proof of whose instance it names).
     assertThat(faults.calls())
-        .isEqualTo(Map.of("DescribeInstances", 4, "RunInstances", 1, "TerminateInstances", 1));
+        .isEqualTo(Map.of("DescribeInstances", 5, "RunInstances", 1, "TerminateInstances", 1));
   }
 
   @Test

@@ -79,17 +79,4 @@ class ExpectationCheckTest {
     status.setPhase(Phase.Succeeded);
     assertThat(RunConditions.of(status).get(1).reason()).isEqualTo("ChecksPassed");
   }
-
-  @Test
-  void launchSlotsBoundActiveRunsPerRegion() {
-    LaunchSlots slots = new LaunchSlots(2);
-    Instant now = Instant.EPOCH;
-    assertThat(slots.tryAcquire("us-east-1", "a", List.of(), now)).isTrue();
-    assertThat(slots.tryAcquire("us-east-1", "b", List.of(), now)).isTrue();
-    assertThat(slots.tryAcquire("us-east-1", "c", List.of(), now)).isFalse();
-    assertThat(slots.tryAcquire("eu-west-1", "d", List.of(), now)).isTrue();
-    assertThat(slots.tryAcquire("us-east-1", "a", List.of(), now)).isTrue(); // already granted
-    slots.release("a");
-    assertThat(slots.tryAcquire("us-east-1", "c", List.of(), now)).isTrue();
-  }
 }

@@ -27,6 +27,11 @@ final class FakeInstances implements Instances {
 
   /** An instance as launched for a run (owner tag set), in {@code state}. */
   InstanceInfo add(String uid, String state) {
+    return add(uid, "ns", state);
+  }
+
+  /** An instance as launched for a run of {@code namespace}, in {@code state}. */
+  InstanceInfo add(String uid, String namespace, String state) {
     String id = "i-" + (next++);
     InstanceInfo info =
         new InstanceInfo(
@@ -36,7 +41,7 @@ final class FakeInstances implements Instances {
             "us-east-1a",
             "subnet-1",
             List.of("sg-1"),
-            Map.of(LaunchSpec.OWNER_UID_TAG, uid),
+            Map.of(LaunchSpec.OWNER_UID_TAG, uid, LaunchSpec.OWNER_TAG, namespace + "/run"),
             Instant.parse("2026-01-01T00:00:00Z"));
     instances.put(id, info);
     return info;
@@ -101,6 +106,16 @@ final class FakeInstances implements Instances {
   public String ensureTemplate(String region, String name, Ec2TestRunSpec.LaunchTemplateData data) {
     calls.add("CreateLaunchTemplate");
     return "lt-1";
+  }
+
+  /** The instance type the launch templates set, by name. */
+  final Map<String, String> templateTypes = new LinkedHashMap<>();
+
+  @Override
+  public Optional<String> templateInstanceType(
+      String region, String templateId, String templateName, String version) {
+    calls.add("DescribeLaunchTemplateVersions");
+    return Optional.ofNullable(templateTypes.get(templateName));
   }
 
   @Override

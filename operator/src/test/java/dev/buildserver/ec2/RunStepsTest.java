@@ -34,6 +34,7 @@ class RunStepsTest {
         expect,
         new Ec2TestRunSpec.Timeouts("1m", "5m"),
         null,
+        null,
         null);
   }
 
@@ -102,6 +103,45 @@ class RunStepsTest {
       new Launch(ec2).advance(run(status, CREATED, true));
       assertThat(status.getInstanceId()).isEqualTo(earlier.instanceId());
       assertThat(ec2.calls).containsExactly("DescribeInstances(owner)");
+    }
+  }
+
+  @Nested
+  class AllowedInstanceTypes {
+    @Test
+    void refusesATypeOffTheListBeforeItTakesASlot() {
+      Ec2TestRunStatus status = in(Phase.Pending);
+      new AcquireSlot(ec2, List.of("t3.micro")).advance(run(status, CREATED, true));
+      assertThat(status.getPhase()).isEqualTo(Phase.Terminating);
+      assertThat(status.getChecks())
+          .singleElement()
+          .satisfies(c -> assertThat(c.actual()).contains("t2.micro is not allowed"));
+      assertThat(ec2.calls).isEmpty();
+      assertThat(RunConditions.failure(status)).isEqualTo("LaunchFailed");
+    }
+
+    @Test
+    void readsTheTypeOfANamedLaunchTemplate() {
+      ec2.templateTypes.put("small", "t3.micro");
+      Ec2TestRunSpec fromTemplate =
+          new Ec2TestRunSpec(
+              "us-east-1",
+              new Ec2TestRunSpec.LaunchTemplateReference(null, "small", null, null),
+              null,
+              null,
+              null,
+              List.of(),
+              Map.of(),
+              null,
+              new Ec2TestRunSpec.Timeouts("1m", "5m"),
+              null,
+              null,
+              null);
+      Ec2TestRunStatus status = in(Phase.Pending);
+      new AcquireSlot(ec2, List.of("t3.micro"))
+          .advance(new RunStep.Run(fromTemplate, ID, CREATED, status, CREATED, (r, u) -> true));
+      assertThat(status.getPhase()).isEqualTo(Phase.Launching);
+      assertThat(ec2.calls).containsExactly("DescribeLaunchTemplateVersions");
     }
   }
 

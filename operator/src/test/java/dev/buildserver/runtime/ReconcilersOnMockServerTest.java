@@ -7,13 +7,16 @@ import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.asset.BuildAssetReconciler;
 import dev.buildserver.asset.UrlSource;
 import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.aws.AwsSettings;
+import dev.buildserver.aws.WorkloadIdentities;
 import dev.buildserver.ec2.Ec2Settings;
 import dev.buildserver.ec2.Ec2TestRun;
 import dev.buildserver.ec2.Ec2TestRunReconciler;
 import dev.buildserver.ec2.Ec2TestRunStatus;
 import dev.buildserver.ec2.Ec2TestRunner;
 import dev.buildserver.ec2.InstanceLauncher;
+import dev.buildserver.ec2.LaunchQuota;
 import dev.buildserver.ledger.BalanceReport;
 import dev.buildserver.ledger.BalanceReportReconciler;
 import dev.buildserver.ledger.BalanceService;
@@ -73,6 +76,7 @@ class ReconcilersOnMockServerTest {
     awsSettings.setEndpoint(MotoServer.get().endpoint());
     awsSettings.setRegion("us-east-1");
     AwsClients aws = new AwsClients(awsSettings);
+    WorkloadIdentities identities = WorkloadIdentities.operatorOnly(awsSettings);
     Ec2Examples.createLaunchTemplate(aws);
     OutboundHttp http = LoopbackOutbound.http();
     store = new ObjectStore(aws);
@@ -84,14 +88,16 @@ class ReconcilersOnMockServerTest {
             client,
             List.of(
                 new BuildAssetReconciler(
-                    store, owned, new UrlSource(http), recorder, events, clock),
+                    store, owned, new UrlSource(http), recorder, events, clock, identities),
                 new Ec2TestRunReconciler(
-                    new Ec2TestRunner(new InstanceLauncher(aws)),
+                    new Ec2TestRunner(new InstanceLauncher(aws), new Ec2Settings()),
                     new InstanceLauncher(aws),
                     recorder,
                     clock,
                     new Ec2Settings(),
-                    BuildserverMetrics.unregistered()),
+                    BuildserverMetrics.unregistered(),
+                    identities,
+                    new LaunchQuota(client, new Ec2Settings(), settings)),
                 new BalanceReportReconciler(
                     new BalanceService(
                         new LedgerPager(http, ledgerSettings), new LedgerMemory(ledgerSettings)),
@@ -99,7 +105,8 @@ class ReconcilersOnMockServerTest {
                     recorder,
                     events,
                     ledgerSettings,
-                    clock)),
+                    clock,
+                    identities)),
             new SimpleMeterRegistry(),
             settings);
     runtime.start();
@@ -117,7 +124,13 @@ class ReconcilersOnMockServerTest {
     var examples = RepoFiles.examples();
     BuildAsset asset = Resources.load(examples.resolve("put-asset.yaml"), BuildAsset.class);
     assertTracked(asset, "True", "Uploaded");
-    assertThat(store.head("us-east-1", asset.getSpec().bucket(), asset.getSpec().key(), null))
+    assertThat(
+            store.head(
+                AwsIdentity.OPERATOR,
+                "us-east-1",
+                asset.getSpec().bucket(),
+                asset.getSpec().key(),
+                null))
         .as("the example's object in moto")
         .isPresent();
     Ec2TestRun run = Resources.load(examples.resolve("ec2-test-run.yaml"), Ec2TestRun.class);

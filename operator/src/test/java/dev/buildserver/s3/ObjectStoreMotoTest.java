@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.buildserver.asset.AssetContent;
 import dev.buildserver.asset.UrlSource;
 import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.status.Problem;
 import dev.buildserver.testing.LoopbackOutbound;
@@ -67,12 +68,14 @@ class ObjectStoreMotoTest {
     // Another writer (the CLI, another shard) is uploading to the same key right now.
     String other = s3.createMultipartUpload(b -> b.bucket("store").key("big.bin")).uploadId();
 
-    assertThat(store.abortUpload("us-east-1", "store", "big.bin", left)).isTrue();
+    assertThat(store.abortUpload(AwsIdentity.OPERATOR, "us-east-1", "store", "big.bin", left))
+        .isTrue();
 
     assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
         .extracting(u -> u.uploadId())
         .containsExactly(other);
-    assertThat(store.abortUpload("us-east-1", "store", "big.bin", left)).isFalse();
+    assertThat(store.abortUpload(AwsIdentity.OPERATOR, "us-east-1", "store", "big.bin", left))
+        .isFalse();
   }
 
   @Test
@@ -111,7 +114,8 @@ class ObjectStoreMotoTest {
     assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
         .extracting(u -> u.uploadId())
         .containsExactly(other);
-    assertThat(owned.delete(me, null, "store", "shared.bin", Optional.empty()))
+    assertThat(
+            owned.delete(me, AwsIdentity.OPERATOR, null, "store", "shared.bin", Optional.empty()))
         .isEqualTo(OwnedObjects.Deletion.DELETED);
     assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
         .extracting(u -> u.uploadId())
@@ -177,14 +181,14 @@ class ObjectStoreMotoTest {
     for (String key : new String[] {"c", "a", "b"}) {
       store.put(write(key), bytes(key));
     }
-    assertThat(store.list(null, "store", null, 2))
+    assertThat(store.list(AwsIdentity.OPERATOR, null, "store", null, 2))
         .extracting(ObjectStore.Listed::key)
         .containsExactly("a", "b");
   }
 
   @Test
   void refusesUnknownRegionsInsteadOfMakingAClientForEach() {
-    assertThatThrownBy(() -> store.list("not-a-region-42", "store", null, 1))
+    assertThatThrownBy(() -> store.list(AwsIdentity.OPERATOR, "not-a-region-42", "store", null, 1))
         .isInstanceOf(Problem.class)
         .hasMessageContaining("'not-a-region-42' is not an AWS region");
   }

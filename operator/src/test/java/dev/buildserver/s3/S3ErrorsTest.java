@@ -25,7 +25,10 @@ class S3ErrorsTest {
   void accessDeniedNamesThePermissionAndIsRetried() {
     Problem problem = map(403, "AccessDenied");
     assertThat(problem.reason()).isEqualTo("AccessDenied");
-    assertThat(problem.getMessage()).contains("s3:PutObject").contains("s3://b/k");
+    assertThat(problem.getMessage())
+        .contains("s3:PutObject")
+        .contains("s3://b/k")
+        .contains("the IAM identity in use");
     assertThat(problem.retryable()).isTrue();
   }
 

@@ -47,6 +47,13 @@ public final class BuilderProcess implements AutoCloseable {
         new ProcessBuilder(command(jvmOptions, args))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
+    // An operator without BUILDSERVER_API_TOKEN writes the token it makes here, not in the user's
+    // own token file.
+    builder
+        .environment()
+        .put(
+            "BUILDSERVER_API_TOKEN_FILE",
+            Path.of("target", name + ".api-token").toAbsolutePath().toString());
     builder.environment().putAll(env);
     builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
     try {
@@ -157,6 +164,11 @@ public final class BuilderProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A path on the process's HTTP port. */
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
   }
 
   /** GETs a path on the process's HTTP port; the status code is -1 when nothing answers. */

@@ -48,6 +48,9 @@ public final class InProcessOperator implements AutoCloseable {
     properties.put("micronaut.server.port", -1);
     // Test servers (URL sources, ledgers) run on loopback, which the operator refuses by default.
     properties.put("buildserver.outbound.allow-loopback", true);
+    // The launch caps count every instance the shared emulator holds, kept ones of earlier tests
+    // included: out of the way here. LaunchCapsE2ETest proves them on a stack of its own.
+    properties.put("buildserver.ec2.max-active-runs-per-region", 1000);
     properties.putAll(extra);
     return startWith(beans, properties);
   }

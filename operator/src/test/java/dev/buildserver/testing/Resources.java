@@ -74,6 +74,7 @@ public final class Resources {
             null,
             null,
             null,
+            null,
             null));
     return report;
   }

@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.api;
 
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.http.HttpResponse;

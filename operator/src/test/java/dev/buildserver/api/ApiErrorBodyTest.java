@@ -1,4 +1,4 @@
-package dev.buildserver.asset;
+package dev.buildserver.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
