@@ -25,12 +25,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 public record BuildAssetSource(
     @Size(max = BuildAssetSource.HARD_MAX)
         @JsonPropertyDescription(
-            "The content as UTF-8 text, written as is: at most 262144 characters. Larger content"
+            "The content as UTF-8 text, written as is: at most 65536 characters. Larger content"
                 + " goes in a ConfigMap, a Secret or behind a url.")
         String inline,
     @Size(max = BuildAssetSource.HARD_MAX)
         @JsonPropertyDescription(
-            "The content as base64-encoded bytes: at most 349528 characters (256 KiB decoded)."
+            "The content as base64-encoded bytes: at most 87384 characters (64 KiB decoded)."
                 + " Larger content goes in a ConfigMap, a Secret or behind a url.")
         String base64,
     @JsonPropertyDescription("Take the content from a key of a ConfigMap in this namespace.")
@@ -52,22 +52,23 @@ public record BuildAssetSource(
           String versionId) {}
 
   /*
-   * Why these limits. Every spec is stored whole in etcd, whose default request limit is 1.5 MiB,
-   * and held whole in every operator's informer cache. A character can take 4 bytes of UTF-8 in
-   * the JSON the API server stores, so 262144 characters (the API server and CEL count code points)
-   * are at most 1 MiB there, leaving half a MiB for the rest of the object. On the heap, a cached
-   * string with any character above U+00FF takes 2 bytes a character (4 for one above U+FFFF): 512
-   * KiB an asset, so 40 of them at the limit fit the chart's 160 MiB heap with room to reconcile
-   * (InlineMemoryE2ETest). base64 gets the same budget decoded: 4 * ceil(262144 / 3) = 349528
-   * characters, line breaks included. Larger content belongs in a ConfigMap or Secret, which are
-   * read when a reconcile needs them and never cached whole, or behind a url, which is streamed.
+   * Why these limits, measured. Every spec is stored whole in etcd (default request limit 1.5 MiB)
+   * and held whole in every operator's informer cache. At 262144 characters (1 MiB of UTF-8 at
+   * most), 40 assets of text above U+00FF created at once took the chart's 160 MiB heap to 152-154
+   * MiB and made readiness drop for a second while the API server closed the operator's watch as a
+   * slow reader (InlineMemoryE2ETest): too close to the edge for a limit any tenant may use 40
+   * times. At 65536 characters: at most 256 KiB of UTF-8 in etcd, which also fits the 256 KiB
+   * annotation of a client-side kubectl apply for ASCII text, and 128 KiB of heap an asset (2 bytes
+   * a character above U+00FF), 5 MiB for 40. base64 gets the same budget decoded: 4 * ceil(65536 /
+   * 3) = 87384 characters. Larger content belongs in a ConfigMap or Secret, which are read when a
+   * reconcile needs them and never cached whole, or behind a url, which is streamed.
    */
 
   /** The most characters (code points) of {@code inline}. */
-  public static final int MAX_INLINE = 262_144;
+  public static final int MAX_INLINE = 65_536;
 
-  /** The most characters of {@code base64}: the base64 length of 256 KiB. */
-  public static final int MAX_BASE64 = 349_528;
+  /** The most characters of {@code base64}: the base64 length of 64 KiB. */
+  public static final int MAX_BASE64 = 87_384;
 
   /**
    * The schema's hard maxLength: nothing longer fits etcd's 1.5 MiB request. It sits above the
@@ -86,5 +87,5 @@ public record BuildAssetSource(
 
   /** Refusal of a base64 source over its limit, from the API server and the operator alike. */
   public static final String BASE64_TOO_LONG =
-      "source.base64 holds at most " + MAX_BASE64 + " characters (256 KiB decoded)" + ALTERNATIVES;
+      "source.base64 holds at most " + MAX_BASE64 + " characters (64 KiB decoded)" + ALTERNATIVES;
 }

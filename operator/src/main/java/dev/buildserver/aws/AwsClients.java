@@ -157,6 +157,13 @@ public class AwsClients implements AutoCloseable {
       B configure(B builder, String region, AwsIdentity identity) {
     if (!identity.isOperator()) {
       builder.credentialsProvider(identities.credentials(identity));
+    } else if (identities.lockedDown()) {
+      // A last guard: with the lockdown on, no code path may reach AWS as the operator itself.
+      throw new Problem(
+          Reason.IdentityNotFound,
+          "the operator's own AWS identity is not used while"
+              + " buildserver.identity.default-service-account is set",
+          false);
     }
     builder
         .region(Region.of(region))

@@ -53,6 +53,9 @@ public class WorkloadIdentities implements AutoCloseable {
   /** The annotation that names a ServiceAccount's IAM role (the IRSA convention). */
   public static final String ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 
+  /** ServiceAccount lookups kept at most (each a few hundred bytes). */
+  static final int MAX_LOOKUPS = 10_000;
+
   private static final Pattern ROLE_ARN =
       Pattern.compile("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$");
 
@@ -161,6 +164,13 @@ public class WorkloadIdentities implements AutoCloseable {
     Looked looked = lookups.get(key);
     if (looked == null || looked.at().plus(settings.getLookupCacheTime()).isBefore(now)) {
       looked = lookUp(namespace, name, now);
+      if (lookups.size() >= MAX_LOOKUPS) {
+        // Names come from specs: whatever they are, the cache stays bounded.
+        lookups.values().removeIf(l -> l.at().plus(settings.getLookupCacheTime()).isBefore(now));
+        if (lookups.size() >= MAX_LOOKUPS) {
+          lookups.clear();
+        }
+      }
       lookups.put(key, looked);
     }
     if (looked.problem() != null) {
@@ -375,6 +385,11 @@ public class WorkloadIdentities implements AutoCloseable {
           false);
     }
     return kubernetes.get();
+  }
+
+  /** Whether the operator's own identity is kept from every resource and caller. */
+  public boolean lockedDown() {
+    return settings.isLockedDown();
   }
 
   /** How many ServiceAccount roles the operator holds credentials for (for tests and metrics). */

@@ -2,13 +2,11 @@ package dev.buildserver.ec2;
 
 import dev.buildserver.ec2.Ec2TestRunStatus.Check;
 import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
-import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
 import dev.buildserver.status.Reason;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Pending: refuses an instance type off {@code buildserver.ec2.allowed-instance-types}, then waits
@@ -33,10 +31,12 @@ final class AcquireSlot implements RunStep {
   @Override
   public Progress advance(Run run) {
     String region = run.spec().region();
-    Optional<String> refused = refusedType(LaunchSpec.of(run.spec(), run.identity()));
-    if (refused.isPresent()) {
-      RunStep.fail(run.status(), new Check("launch", "an instance", refused.get(), false));
-      return RunStep.enter(run.status(), Phase.Terminating, refused.get());
+    if (!allowedTypes.isEmpty()) {
+      TypeCheck types = TypeCheck.of(ec2, allowedTypes, LaunchSpec.of(run.spec(), run.identity()));
+      if (types.refusal() != null) {
+        RunStep.fail(run.status(), new Check("launch", "an instance", types.refusal(), false));
+        return RunStep.enter(run.status(), Phase.Terminating, types.refusal());
+      }
     }
     boolean granted;
     try {
@@ -59,34 +59,5 @@ final class AcquireSlot implements RunStep {
       return Progress.requeueAfter(RETRY);
     }
     return RunStep.enter(run.status(), Phase.Launching, "Launching an instance in " + region);
-  }
-
-  /** Why the allow-list refuses this launch: its type, from the spec or else its template. */
-  private Optional<String> refusedType(LaunchSpec launch) {
-    if (allowedTypes.isEmpty()) {
-      return Optional.empty();
-    }
-    String type = launch.instanceType();
-    if (type == null && launch.templateData() != null) {
-      type = launch.templateData().instanceType();
-    }
-    if (type == null && (launch.templateId() != null || launch.templateName() != null)) {
-      type =
-          ec2.templateInstanceType(
-                  launch.region(),
-                  launch.templateId(),
-                  launch.templateName(),
-                  launch.templateVersion())
-              .orElse(null);
-    }
-    if (type != null && allowedTypes.contains(type)) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        "instance type "
-            + (type == null ? "(none set)" : Echo.value(type))
-            + " is not allowed here (buildserver.ec2.allowed-instance-types: "
-            + String.join(", ", allowedTypes)
-            + "): choose one of those");
   }
 }

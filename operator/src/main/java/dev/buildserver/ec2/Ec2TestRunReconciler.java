@@ -43,7 +43,10 @@ public class Ec2TestRunReconciler
 
   private static final Logger LOG = LoggerFactory.getLogger(Ec2TestRunReconciler.class);
   private static final Duration LOOKUP_RETRY = Duration.ofSeconds(2);
-  private static final Duration IDENTITY_RETRY = Duration.ofSeconds(30);
+  private static final Duration IDENTITY_RETRY = Duration.ofMinutes(2);
+
+  /** How long past a run's total timeout its launch slot may still count (it ends meanwhile). */
+  private static final Duration GRANT_GRACE = Duration.ofMinutes(1);
 
   private final Ec2TestRunner runner;
   private final InstanceLauncher launcher;
@@ -126,7 +129,14 @@ public class Ec2TestRunReconciler
                 created,
                 next,
                 now,
-                (region, uid) -> quota.tryAcquire(ec2, region, namespace, uid, now));
+                (region, uid) ->
+                    quota.tryAcquire(
+                        ec2,
+                        region,
+                        namespace,
+                        uid,
+                        now,
+                        Ec2TestRunner.deadline(run.getSpec(), created).plus(GRANT_GRACE)));
     if (runningAfter == null && next.getTimeToRunningSeconds() != null) {
       metrics.timeToRunning(Duration.ofSeconds(next.getTimeToRunningSeconds()));
     }
@@ -183,11 +193,16 @@ public class Ec2TestRunReconciler
       }
       throw problem; // an instance may run: kept until its identity is usable again
     }
-    if (current != null && !finished(current)) {
-      Optional<String> instanceId = acting.instanceOf(region, uid, current);
+    var policy = run.getSpec().terminate();
+    boolean terminates = policy == null || policy == Ec2TestRunSpec.TerminatePolicy.Always;
+    if (current == null || !finished(current) || terminates) {
+      // A finished run under terminate: Always has nothing left running, unless its status was
+      // patched to look finished: the owner tag, not the phase, says what to terminate.
+      Ec2TestRunStatus seen = current == null ? new Ec2TestRunStatus() : current;
+      Optional<String> instanceId = acting.instanceOf(region, uid, seen);
       if (instanceId.isPresent()) {
         acting.terminate(region, instanceId.get());
-      } else if (current.getPhase() == Phase.Launching && stillLooking(uid)) {
+      } else if (current != null && current.getPhase() == Phase.Launching && stillLooking(uid)) {
         // RunInstances may have succeeded moments ago, and DescribeInstances is eventually
         // consistent: look again before letting the run go.
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(LOOKUP_RETRY);

@@ -56,7 +56,7 @@ public class Ec2TestRunner {
     this.ec2 = ec2;
     this.allowedTypes = List.copyOf(allowedTypes);
     this.acquire = new AcquireSlot(ec2, this.allowedTypes);
-    this.launch = new Launch(ec2);
+    this.launch = new Launch(ec2, this.allowedTypes);
     this.awaitRunning = new AwaitRunning(ec2);
     this.verify = new Verify(ec2);
     this.finish = new Finish(ec2);
@@ -115,20 +115,26 @@ public class Ec2TestRunner {
   }
 
   /**
-   * The instance a run holds: the one in status if its owner tag says it is the run's, else (once
-   * the run may have launched) the one its owner tag finds.
+   * The instance a run holds: the one in status if its owner tag says it is the run's, else the
+   * live one its owner tag finds, whatever phase the status claims.
    */
   public Optional<String> instanceOf(String region, String uid, Ec2TestRunStatus status) {
     if (status.getInstanceId() != null) {
       var named = ec2.describe(region, status.getInstanceId());
-      if (named.isEmpty() || RunStep.ownedBy(named.get(), uid)) {
+      if (named.isEmpty()) {
         return Optional.of(status.getInstanceId()); // one not described yet can only be its own
       }
+      if (RunStep.ownedBy(named.get(), uid)) {
+        return live(named.get()) ? Optional.of(status.getInstanceId()) : Optional.empty();
+      }
       // status names an instance this run did not launch: never that one, but its own, if any
-    } else if (status.getPhase() == null || status.getPhase() == Phase.Pending) {
-      return Optional.empty();
     }
-    return ec2.findByOwner(region, uid).map(InstanceInfo::instanceId);
+    // Whatever the phase says (a status can be patched to Pending): the owner tag decides.
+    return ec2.findByOwner(region, uid).filter(Ec2TestRunner::live).map(InstanceInfo::instanceId);
+  }
+
+  private static boolean live(InstanceInfo instance) {
+    return !"terminated".equals(instance.state()) && !"shutting-down".equals(instance.state());
   }
 
   /** The moment a run passes its total timeout. */

@@ -5,6 +5,7 @@ import dev.buildserver.ec2.Ec2TestRunStatus.Phase;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
 import dev.buildserver.status.Reason;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,9 +15,15 @@ import java.util.Optional;
 final class Launch implements RunStep {
 
   private final Instances ec2;
+  private final List<String> allowedTypes;
 
   Launch(Instances ec2) {
+    this(ec2, List.of());
+  }
+
+  Launch(Instances ec2, List<String> allowedTypes) {
     this.ec2 = ec2;
+    this.allowedTypes = allowedTypes;
   }
 
   @Override
@@ -40,6 +47,21 @@ final class Launch implements RunStep {
         instanceId = earlier.get().instanceId(); // a crash after RunInstances: never launch twice
       } else {
         LaunchSpec launch = LaunchSpec.of(spec, run.identity());
+        // Checked again here, not only while Pending: a status patched to Launching skips that
+        // step. The type is pinned, so that a template changed since cannot switch it.
+        if (!allowedTypes.isEmpty()) {
+          TypeCheck types = TypeCheck.of(ec2, allowedTypes, launch);
+          if (types.refusal() != null) {
+            RunStep.fail(status, new Check("launch", "an instance", types.refusal(), false));
+            return RunStep.enter(status, Phase.Terminating, types.refusal());
+          }
+          launch = launch.withInstanceType(types.type());
+        }
+        if (!run.gate().tryAcquire(spec.region(), run.identity().uid())) {
+          status.setPhase(Phase.Pending);
+          status.setMessage("Waiting for a launch slot before launching");
+          return Progress.requeueAfter(AcquireSlot.RETRY);
+        }
         String templateId =
             launch.templateData() == null
                 ? launch.templateId()

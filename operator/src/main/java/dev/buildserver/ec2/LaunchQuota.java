@@ -10,36 +10,30 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.inject.Singleton;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Bounds how many runs have an instance at once, per region and per namespace, across every
  * operator process (shards, replicas, restarts). What counts is what EC2 holds: the instances with
  * the run-uid tag that are not terminated (a run with {@code terminate: Never} counts until its
- * instance is gone). A slot granted but not yet visible in EC2 is kept in a Lease per region (the
- * annotation {@value #GRANTS}), updated with optimistic concurrency, so that two processes cannot
- * both take the last slot.
+ * instance is gone), and the slots granted in a Lease per region (the annotation {@value #GRANTS}),
+ * updated with optimistic concurrency, so that two processes cannot both take the last slot. A
+ * grant is held until its run releases it (it finished or was deleted) or its total timeout passes.
  */
 @Singleton
 public class LaunchQuota {
 
   static final String GRANTS = "buildserver.dev/launch-grants";
 
-  /** How long a granted slot counts while its instance does not show in EC2 yet. */
-  static final Duration HELD_FOR = Duration.ofMinutes(2);
-
   private static final int ATTEMPTS = 5;
 
-  /** A slot granted to a run that may not show in EC2 yet. */
-  record Grant(String uid, String namespace, String at) {}
+  /** A slot granted to a run, held until it is released or {@code until} passes. */
+  record Grant(String uid, String namespace, String until) {}
 
   private final KubernetesClient client;
   private final Ec2Settings settings;
@@ -53,43 +47,44 @@ public class LaunchQuota {
 
   /**
    * Whether the run {@code uid} of {@code namespace} may launch in {@code region} now; if so, its
-   * slot is held until its instance shows in EC2 (or for {@link #HELD_FOR}).
+   * slot is held until the run releases it, or at the latest {@code until} (its total timeout).
+   * Every run holding a slot or an instance counts once, whichever of the two EC2 shows yet.
    */
   public boolean tryAcquire(
-      Instances ec2, String region, String namespace, String uid, Instant now) {
+      Instances ec2, String region, String namespace, String uid, Instant now, Instant until) {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Lease lease = lease(region);
       List<Grant> grants = grants(lease);
       if (grants.stream().anyMatch(g -> g.uid().equals(uid))) {
         return true;
       }
-      // One DescribeInstances: every instance with the owner tag, terminated ones included (EC2
-      // lists them for about an hour), so that a grant whose instance came and went is dropped.
-      List<InstanceInfo> owned = ec2.ownedInstances(region);
-      Set<String> seen = new HashSet<>();
-      owned.forEach(i -> seen.add(i.tags().get(LaunchSpec.OWNER_UID_TAG)));
-      List<InstanceInfo> active =
-          owned.stream().filter(i -> !"terminated".equals(i.state())).toList();
-      List<Grant> pending = new ArrayList<>();
-      for (Grant grant : grants) {
-        if (!seen.contains(grant.uid()) && Instant.parse(grant.at()).plus(HELD_FOR).isAfter(now)) {
-          pending.add(grant);
+      // The runs that hold a slot: those with an instance that is not terminated (a run with
+      // terminate: Never until its instance is gone), and those granted one that EC2 may not
+      // show yet (listings lag behind RunInstances).
+      Map<String, String> holding = new HashMap<>();
+      for (InstanceInfo instance : ec2.ownedInstances(region)) {
+        if (!"terminated".equals(instance.state())) {
+          holding.put(instance.tags().get(LaunchSpec.OWNER_UID_TAG), namespaceOf(instance));
         }
       }
-      long inRegion = active.size() + pending.size();
-      long inNamespace =
-          active.stream().filter(i -> namespace.equals(namespaceOf(i))).count()
-              + pending.stream().filter(g -> namespace.equals(g.namespace())).count();
-      if (inRegion >= settings.getMaxActiveRunsPerRegion()
+      List<Grant> live = new ArrayList<>();
+      for (Grant grant : grants) {
+        if (Instant.parse(grant.until()).isAfter(now)) {
+          live.add(grant);
+          holding.putIfAbsent(grant.uid(), grant.namespace());
+        }
+      }
+      long inNamespace = holding.values().stream().filter(namespace::equals).count();
+      if (holding.size() >= settings.getMaxActiveRunsPerRegion()
           || (settings.getMaxActiveRunsPerNamespace() > 0
               && inNamespace >= settings.getMaxActiveRunsPerNamespace())) {
-        if (pending.size() < grants.size()) {
-          write(lease, pending); // drop the grants EC2 shows by now (best effort)
+        if (live.size() < grants.size()) {
+          write(lease, live); // drop the lapsed grants (best effort)
         }
         return false;
       }
-      pending.add(new Grant(uid, namespace, now.toString()));
-      if (write(lease, pending)) {
+      live.add(new Grant(uid, namespace, until.toString()));
+      if (write(lease, live)) {
         return true;
       }
       // another process changed the grants meanwhile: count again
@@ -99,9 +94,8 @@ public class LaunchQuota {
   }
 
   /**
-   * Drops the grant of a run that ended or went away: once its instance is gone (or was never
-   * launched) it must not count until {@link #HELD_FOR}. Best effort: a lost race only leaves the
-   * grant to lapse.
+   * Drops the grant of a run that ended or went away; its instance, if it keeps one, still counts
+   * through EC2. Best effort: a lost race leaves the grant to lapse at its run's total timeout.
    */
   public void release(String region, String uid) {
     try {

@@ -42,6 +42,21 @@ public record LaunchSpec(
         Map.copyOf(tags));
   }
 
+  /** This launch with its instance type set explicitly (it overrides a template's). */
+  public LaunchSpec withInstanceType(String type) {
+    return new LaunchSpec(
+        region,
+        templateId,
+        templateName,
+        templateVersion,
+        templateData,
+        imageId,
+        type,
+        subnetId,
+        securityGroupIds,
+        tags);
+  }
+
   /** The name of the temporary launch template of a run with inline template data. */
   public static String temporaryTemplateName(String uid) {
     return "buildserver-run-" + uid;

@@ -37,6 +37,13 @@ public final class BalanceAccumulator implements AutoCloseable {
 
   private static final Pattern AMOUNT = Pattern.compile("^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)$");
 
+  /**
+   * The longest amount accepted, in characters: money needs no more, and a longer one would make
+   * every running balance after it as long (a few of them, repeated over filler days, would fill
+   * the heap).
+   */
+  static final int MAX_AMOUNT_LENGTH = 40;
+
   /** A transaction's identity for deduplication: the first 128 bits of its SHA-256. */
   private record Digest(long high, long low) {}
 
@@ -153,10 +160,15 @@ public final class BalanceAccumulator implements AutoCloseable {
 
   private static BigDecimal amount(Transaction t, String where) {
     String amount = t.amount() == null ? "" : t.amount().trim();
-    if (!AMOUNT.matcher(amount).matches()) {
+    if (amount.length() > MAX_AMOUNT_LENGTH || !AMOUNT.matcher(amount).matches()) {
       throw new Problem(
           Reason.MalformedPage,
-          where + ": Amount '" + Echo.value(t.amount()) + "' is not a decimal number like -110.71",
+          where
+              + ": Amount '"
+              + Echo.value(t.amount())
+              + "' is not a decimal number like -110.71 (at most "
+              + MAX_AMOUNT_LENGTH
+              + " characters)",
           false);
     }
     return new BigDecimal(amount);

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * buildserver.ledger.memory-budget}). Pages are parsed as streams and never kept, so what a read
  * holds is what it folds them into: days, ledgers and deduplication digests. Each read charges that
  * to a {@link Reservation}, taken from the budget in chunks; a read that would pass it ends with
- * LedgerTooLarge instead of taking the heap the other tenants' resources need.
+ * LedgerTooLarge instead of taking the heap the other tenants' resources need; one read may hold
+ * half of it at most, so that one tenant's ledger cannot crowd out the others'.
  */
 @Singleton
 public class LedgerMemory {
@@ -60,6 +61,12 @@ public class LedgerMemory {
         return;
       }
       used += bytes;
+      if (used > budget / 2) {
+        // One read may hold half the budget at most: the others keep room to add up.
+        Problem refused = tooLarge();
+        used -= bytes;
+        throw refused;
+      }
       while (used > held) {
         long after = taken.addAndGet(CHUNK);
         if (after > budget) {
@@ -74,13 +81,14 @@ public class LedgerMemory {
 
     private Problem tooLarge() {
       long mib = budget / (1024 * 1024);
-      if (used > budget) {
+      if (used > budget / 2) {
         return new Problem(
             Reason.LedgerTooLarge,
             "the report needs more than "
-                + mib
-                + " MiB to add up (days, ledgers and, with deduplicate, one digest a transaction):"
-                + " raise buildserver.ledger.memory-budget, or split the ledger",
+                + mib / 2
+                + " MiB to add up (days, ledgers and, with deduplicate, one digest a transaction;"
+                + " one report may hold half of buildserver.ledger.memory-budget): raise the"
+                + " budget, or split the ledger",
             false);
       }
       // Alone it fits: other reports hold the rest of the budget now. Retried with backoff.

@@ -228,10 +228,10 @@ class AssetPlanTest {
 
   @Test
   void refusesBase64ContentOverItsLimitWithTheMessageOfTheCrd() {
-    String atLimit = Base64.getEncoder().encodeToString(new byte[256 * 1024]); // 349528 characters
+    String atLimit = Base64.getEncoder().encodeToString(new byte[64 * 1024]); // 87384 characters
     assertThat(atLimit).hasSize(BuildAssetSource.MAX_BASE64);
     assertThat(bytes(AssetPlan.of(asset(base64(atLimit), null, null), "r", LOOKUPS)))
-        .isEqualTo(new byte[256 * 1024]);
+        .isEqualTo(new byte[64 * 1024]);
     assertProblem(
         asset(base64(atLimit + "AAAA"), null, null),
         "SourceTooLarge",

@@ -36,16 +36,16 @@ class SourceLimitE2ETest {
     assertRefusedPointingElsewhere(
         asset("inline-over", Map.of("inline", over)),
         "spec.source.inline",
-        "source.inline holds at most 262144 characters");
+        "source.inline holds at most " + BuildAssetSource.MAX_INLINE + " characters");
   }
 
   @Test
   void refusesBase64ContentOverTheLimitNamingConfigMapSecretAndUrl() {
-    String over = Base64.getEncoder().encodeToString(new byte[256 * 1024]) + "AAAA";
+    String over = Base64.getEncoder().encodeToString(new byte[64 * 1024]) + "AAAA";
     assertRefusedPointingElsewhere(
         asset("base64-over", Map.of("base64", over)),
         "spec.source.base64",
-        "source.base64 holds at most 349528 characters");
+        "source.base64 holds at most " + BuildAssetSource.MAX_BASE64 + " characters");
   }
 
   @Test
@@ -61,7 +61,7 @@ class SourceLimitE2ETest {
   @Test
   void acceptsInlineAndBase64ContentAtTheLimit() {
     String inline = "\u0416".repeat(BuildAssetSource.MAX_INLINE);
-    String base64 = Base64.getEncoder().encodeToString(new byte[256 * 1024]);
+    String base64 = Base64.getEncoder().encodeToString(new byte[64 * 1024]);
     assertThat(base64).hasSize(BuildAssetSource.MAX_BASE64);
 
     GenericKubernetesResource text = create(asset("inline-at-limit", Map.of("inline", inline)));
@@ -73,7 +73,7 @@ class SourceLimitE2ETest {
 
   @Test
   void countsCharactersAboveU_FFFFOnceAsTheOperatorDoes() {
-    // 262144 emoji: 524288 Java chars, 1 MiB of UTF-8, and exactly at the limit.
+    // 65536 emoji: 131072 Java chars, 256 KiB of UTF-8, and exactly at the limit.
     String emoji = "\ud83d\ude00".repeat(BuildAssetSource.MAX_INLINE);
     GenericKubernetesResource stored = create(asset("emoji-at-limit", Map.of("inline", emoji)));
     assertThat(source(stored).get("inline")).isEqualTo(emoji);

@@ -480,14 +480,14 @@ class HostileInputE2ETest {
             "ba-inline-over-limit",
             "{\"bucket\": \"hostile-spec\", \"key\": \"big.txt\", \"source\": {\"inline\": \"%s\"}}"
                 .formatted("\u0416".repeat(262_145)),
-            field("source.inline holds at most 262144 characters: put larger content in a")));
+            field("source.inline holds at most 65536 characters: put larger content in a")));
     list.add(
         jsonAsset(
             family,
             "ba-base64-over-limit",
             "{\"bucket\": \"hostile-spec\", \"key\": \"big.bin\", \"source\": {\"base64\": \"%s\"}}"
                 .formatted("A".repeat(349_532)),
-            field("source.base64 holds at most 349528 characters")));
+            field("source.base64 holds at most 87384 characters")));
     list.add(
         asset(
             family,

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class LaunchQuotaTest {
 
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant UNTIL = NOW.plus(Duration.ofMinutes(16));
 
   KubernetesClient client;
   private final FakeInstances ec2 = new FakeInstances();
@@ -33,20 +34,23 @@ class LaunchQuotaTest {
   }
 
   @Test
-  void countsWhatEc2HoldsAndWhatWasGrantedButIsNotVisibleYet() {
+  void countsEveryRunHoldingASlotOrAnInstanceOnceAcrossProcesses() {
     LaunchQuota first = quota(2, 0);
     LaunchQuota second = quota(2, 0); // another shard, sharing only the Lease and EC2
-    assertThat(first.tryAcquire(ec2, "us-east-1", "a", "run-1", NOW)).isTrue();
-    assertThat(first.tryAcquire(ec2, "us-east-1", "a", "run-1", NOW)).as("held").isTrue();
-    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-2", NOW)).isTrue();
-    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW)).isFalse();
-    assertThat(first.tryAcquire(ec2, "eu-west-1", "a", "run-4", NOW)).as("another region").isTrue();
+    assertThat(first.tryAcquire(ec2, "us-east-1", "a", "run-1", NOW, UNTIL)).isTrue();
+    assertThat(first.tryAcquire(ec2, "us-east-1", "a", "run-1", NOW, UNTIL)).as("held").isTrue();
+    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-2", NOW, UNTIL)).isTrue();
+    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW, UNTIL)).isFalse();
+    assertThat(first.tryAcquire(ec2, "eu-west-1", "a", "run-4", NOW, UNTIL))
+        .as("another region")
+        .isTrue();
 
-    // run-1's instance runs, then ends: its slot is free again; run-2's is still granted.
+    // run-1's instance shows (its slot and its instance count once), then it ends.
     String instance = ec2.add("run-1", "a", "running").instanceId();
-    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW)).isFalse();
+    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW, UNTIL)).isFalse();
     ec2.setState(instance, "terminated");
-    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW)).isTrue();
+    first.release("us-east-1", "run-1");
+    assertThat(second.tryAcquire(ec2, "us-east-1", "b", "run-3", NOW, UNTIL)).isTrue();
   }
 
   @Test
@@ -54,29 +58,31 @@ class LaunchQuotaTest {
     LaunchQuota quota = quota(1, 0);
     String kept = ec2.add("kept", "a", "running").instanceId(); // terminate: Never
     Instant later = NOW.plus(Duration.ofHours(5));
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later)).isFalse();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later, UNTIL)).isFalse();
     ec2.setState(kept, "stopped");
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later)).isFalse();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later, UNTIL)).isFalse();
     ec2.setState(kept, "terminated");
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later)).isTrue();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later, UNTIL)).isTrue();
   }
 
   @Test
   void capsEachNamespaceBelowTheRegion() {
     LaunchQuota quota = quota(3, 2);
     ec2.add("a-1", "team-a", "running");
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-a", "a-2", NOW)).isTrue();
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-a", "a-3", NOW)).isFalse();
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-b", "b-1", NOW)).isTrue();
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-b", "b-2", NOW)).as("region").isFalse();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-a", "a-2", NOW, UNTIL)).isTrue();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-a", "a-3", NOW, UNTIL)).isFalse();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-b", "b-1", NOW, UNTIL)).isTrue();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "team-b", "b-2", NOW, UNTIL))
+        .as("region")
+        .isFalse();
   }
 
   @Test
-  void aGrantWhoseInstanceNeverShowedLapses() {
+  void aGrantLapsesAtItsRunsTotalTimeoutIfNeverReleased() {
     LaunchQuota quota = quota(1, 0);
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "failed-launch", NOW)).isTrue();
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", NOW)).isFalse();
-    Instant later = NOW.plus(LaunchQuota.HELD_FOR).plusSeconds(1);
-    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", later)).isTrue();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "lost", NOW, UNTIL)).isTrue();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", NOW, UNTIL)).isFalse();
+    assertThat(quota.tryAcquire(ec2, "us-east-1", "a", "next", UNTIL.plusSeconds(1), UNTIL))
+        .isTrue();
   }
 }

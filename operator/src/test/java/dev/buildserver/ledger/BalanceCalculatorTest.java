@@ -33,6 +33,19 @@ class BalanceCalculatorTest {
   }
 
   @Test
+  void refusesAnAmountLongerThanMoneyNeeds() {
+    // 4000 digits would make every running balance after it as long, over every filler day.
+    String huge = "0." + "0".repeat(4000) + "1";
+    assertThatThrownBy(
+            () ->
+                BalanceCalculator.calculate(
+                    pages(List.of(tx("2013-12-20", "A", huge))),
+                    new BalanceCalculator.Options(false, true)))
+        .isInstanceOf(Problem.class)
+        .hasMessageContaining("at most 40 characters");
+  }
+
+  @Test
   void addsMoneyExactly() {
     var data =
         BalanceCalculator.calculate(
@@ -104,7 +117,8 @@ class BalanceCalculatorTest {
                         List.of(tx("2013-12-20", "A", "1"), tx("2013-12-20", "A", "12,50"))),
                     PLAIN))
         .isInstanceOf(Problem.class)
-        .hasMessage("page 2, transaction 2: Amount '12,50' is not a decimal number like -110.71");
+        .hasMessage(
+            "page 2, transaction 2: Amount '12,50' is not a decimal number like -110.71 (at most 40 characters)");
     assertThatThrownBy(
             () -> BalanceCalculator.calculate(pages(List.of(tx("22/12/2013", "A", "1"))), PLAIN))
         .hasMessageContaining("page 1, transaction 1: Date '22/12/2013' is not a date");

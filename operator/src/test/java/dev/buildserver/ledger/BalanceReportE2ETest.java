@@ -198,7 +198,8 @@ class BalanceReportE2ETest {
               "metadata: {name: malformed}\nspec: {ledger: {url: \"%s\"}}"
                   .formatted(ledger.urlTemplate()));
       assertThat(awaitCondition(report, "MalformedPage").getMessage())
-          .isEqualTo("page 2, transaction 1: Amount 'ten' is not a decimal number like -110.71");
+          .isEqualTo(
+              "page 2, transaction 1: Amount 'ten' is not a decimal number like -110.71 (at most 40 characters)");
     }
   }
 

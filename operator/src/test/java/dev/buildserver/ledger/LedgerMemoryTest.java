@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 /** The heap ledger reads may hold together, and what a read that passes it is told. */
 class LedgerMemoryTest {
 
-  private static final long BUDGET = 4 * LedgerMemory.CHUNK;
+  private static final long BUDGET = 8 * LedgerMemory.CHUNK;
 
   @Test
-  void aReadThatAloneOutgrowsTheBudgetIsTooLargeForGood() {
+  void aReadThatAloneOutgrowsHalfTheBudgetIsTooLargeForGood() {
     LedgerMemory memory = new LedgerMemory(BUDGET);
     var read = memory.reserve();
-    read.charge(BUDGET);
+    read.charge(BUDGET / 2);
     assertThatThrownBy(() -> read.charge(1))
         .isInstanceOf(Problem.class)
         .hasMessageContaining("buildserver.ledger.memory-budget")
@@ -26,18 +26,19 @@ class LedgerMemoryTest {
   }
 
   @Test
-  void aReadThatFitsAloneWaitsForTheOthersToGiveMemoryBack() {
+  void aReadThatFitsWaitsForTheOthersToGiveMemoryBack() {
     LedgerMemory memory = new LedgerMemory(BUDGET);
-    var big = memory.reserve();
-    big.charge(3 * LedgerMemory.CHUNK);
-    var small = memory.reserve();
-    small.charge(LedgerMemory.CHUNK);
-    assertThatThrownBy(() -> small.charge(LedgerMemory.CHUNK))
+    var first = memory.reserve();
+    first.charge(4 * LedgerMemory.CHUNK);
+    var second = memory.reserve();
+    second.charge(4 * LedgerMemory.CHUNK);
+    var third = memory.reserve();
+    assertThatThrownBy(() -> third.charge(1))
         .isInstanceOf(Problem.class)
         .satisfies(e -> assertThat(((Problem) e).retryable()).isTrue());
-    big.close();
-    small.charge(LedgerMemory.CHUNK);
-    assertThat(memory.taken()).isEqualTo(2 * LedgerMemory.CHUNK);
+    first.close();
+    third.charge(1);
+    assertThat(memory.taken()).isEqualTo(5 * LedgerMemory.CHUNK);
   }
 
   @Test
