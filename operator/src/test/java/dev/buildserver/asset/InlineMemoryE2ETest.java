@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.PrometheusText;
 import dev.buildserver.testing.RepoFiles;
 import dev.buildserver.testing.Resources;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,8 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,9 +48,6 @@ class InlineMemoryE2ETest {
   private static final int ASSETS = 40;
   private static final String BUCKET = "inline-memory";
   private static final Duration ALL_READY_WITHIN = Duration.ofMinutes(4);
-
-  private static final Pattern HEAP =
-      Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)$");
 
   private static KubernetesClient k8s;
   private static String namespace;
@@ -308,12 +304,8 @@ class InlineMemoryE2ETest {
     }
 
     private static long heapUsed(String metrics) {
-      Matcher m = HEAP.matcher(metrics);
-      double sum = 0;
-      while (m.find()) {
-        sum += Double.parseDouble(m.group(1));
-      }
-      return (long) sum;
+      return (long)
+          new PrometheusText(metrics).sum("jvm_memory_used_bytes", Map.of("area", "heap"));
     }
   }
 }

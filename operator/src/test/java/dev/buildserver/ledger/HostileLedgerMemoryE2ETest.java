@@ -9,6 +9,7 @@ import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.PrometheusText;
 import dev.buildserver.testing.RepoFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,8 +46,6 @@ class HostileLedgerMemoryE2ETest {
   private static final int BIG_PAGE_BYTES = 9_500 * 1024;
   private static final int MANY_PAGES = 2_000;
   private static final int MANY_PAGE_BYTES = 1024 * 1024;
-  private static final Pattern HEAP =
-      Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)$");
 
   private static Cluster cluster;
   private static BuilderProcess operator;
@@ -246,12 +245,7 @@ class HostileLedgerMemoryE2ETest {
   }
 
   private static long heapUsed(String metrics) {
-    Matcher m = HEAP.matcher(metrics);
-    double sum = 0;
-    while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
-    }
-    return (long) sum;
+    return (long) new PrometheusText(metrics).sum("jvm_memory_used_bytes", Map.of("area", "heap"));
   }
 
   private static void sleep(long millis) {
