@@ -1,5 +1,6 @@
 package dev.buildserver.asset;
 
+import dev.buildserver.outbound.HttpStatusException;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.outbound.OutboundRefused;
 import dev.buildserver.s3.ObjectContent;
@@ -32,7 +33,7 @@ public class UrlSource {
     OutboundHttp.Response response;
     try {
       response = http.get(url, Map.of());
-    } catch (OutboundHttp.HttpStatusException e) {
+    } catch (HttpStatusException e) {
       throw new Problem(
           e.kind(), e.getMessage() + ": check " + Setting.SOURCE_URL.mention(), e.isTransient());
     } catch (OutboundRefused e) {

@@ -1,9 +1,7 @@
 package dev.buildserver.aws;
 
-import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,13 +11,11 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -53,23 +49,13 @@ public class WorkloadIdentities implements AutoCloseable {
   /** The annotation that names a ServiceAccount's IAM role (the IRSA convention). */
   public static final String ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 
-  /** ServiceAccount lookups kept at most (each a few hundred bytes). */
-  static final int MAX_LOOKUPS = 10_000;
-
-  private static final Pattern ROLE_ARN =
-      Pattern.compile("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$");
-
   private final IdentitySettings settings;
   private final AwsSettings aws;
   private final BeanProvider<KubernetesClient> kubernetes;
-  private final Clock clock;
   private final Lazy<StsClient> sts;
+  private final ServiceAccountRoles roles;
   private final Map<AwsIdentity, StsAssumeRoleWithWebIdentityCredentialsProvider> providers =
       new ConcurrentHashMap<>();
-  private final Map<String, Looked> lookups = new ConcurrentHashMap<>();
-
-  /** A ServiceAccount as last read: its identity, or why it has none. */
-  private record Looked(AwsIdentity identity, Problem problem, Instant at) {}
 
   @Inject
   public WorkloadIdentities(
@@ -82,7 +68,7 @@ public class WorkloadIdentities implements AutoCloseable {
     this.settings = settings;
     this.aws = aws;
     this.kubernetes = kubernetes;
-    this.clock = clock;
+    this.roles = new ServiceAccountRoles(this::client, clock, settings.getLookupCacheTime());
     this.sts =
         new Lazy<>(
             () -> {
@@ -159,86 +145,7 @@ public class WorkloadIdentities implements AutoCloseable {
 
   /** The identity of one ServiceAccount, read from the API server (cached briefly). */
   public AwsIdentity forServiceAccount(String namespace, String name) {
-    String key = namespace + "/" + name;
-    Instant now = clock.instant();
-    Looked looked = lookups.get(key);
-    if (looked == null || looked.at().plus(settings.getLookupCacheTime()).isBefore(now)) {
-      looked = lookUp(namespace, name, now);
-      if (lookups.size() >= MAX_LOOKUPS) {
-        // Names come from specs: whatever they are, the cache stays bounded.
-        lookups.values().removeIf(l -> l.at().plus(settings.getLookupCacheTime()).isBefore(now));
-        if (lookups.size() >= MAX_LOOKUPS) {
-          lookups.clear();
-        }
-      }
-      lookups.put(key, looked);
-    }
-    if (looked.problem() != null) {
-      throw looked.problem();
-    }
-    return looked.identity();
-  }
-
-  private Looked lookUp(String namespace, String name, Instant now) {
-    ServiceAccount account;
-    try {
-      account = client().serviceAccounts().inNamespace(namespace).withName(name).get();
-    } catch (KubernetesClientException e) {
-      throw new Problem(
-          Reason.IdentityUnavailable,
-          "cannot read ServiceAccount "
-              + namespace
-              + "/"
-              + name
-              + " (HTTP "
-              + e.getCode()
-              + "): the operator needs get on serviceaccounts",
-          true,
-          e);
-    }
-    String who = "ServiceAccount " + namespace + "/" + name;
-    if (account == null) {
-      return unusable(
-          who
-              + " does not exist: create it with the annotation "
-              + ROLE_ANNOTATION
-              + " naming the IAM role this resource acts as, or set spec.serviceAccountName to"
-              + " one that does",
-          now);
-    }
-    String role =
-        Optional.ofNullable(account.getMetadata().getAnnotations())
-            .map(a -> a.get(ROLE_ANNOTATION))
-            .map(String::trim)
-            .orElse("");
-    if (role.isEmpty()) {
-      return unusable(
-          who
-              + " has no annotation "
-              + ROLE_ANNOTATION
-              + ": annotate it with the IAM role this resource acts as"
-              + " (arn:aws:iam::ACCOUNT:role/NAME)",
-          now);
-    }
-    if (!ROLE_ARN.matcher(role).matches()) {
-      return unusable(
-          who
-              + " names '"
-              + Echo.value(role)
-              + "' in "
-              + ROLE_ANNOTATION
-              + ", which is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME",
-          now);
-    }
-    return new Looked(new AwsIdentity(namespace, name, role), null, now);
-  }
-
-  /** A ServiceAccount that gives no identity: no AWS call is made for its resources. */
-  private static Looked unusable(String why, Instant now) {
-    return new Looked(
-        null,
-        new Problem(Reason.IdentityNotFound, why + "; no AWS call is made until then", false),
-        now);
+    return roles.identity(namespace, name);
   }
 
   /**
@@ -390,11 +297,6 @@ public class WorkloadIdentities implements AutoCloseable {
   /** Whether the operator's own identity is kept from every resource and caller. */
   public boolean lockedDown() {
     return settings.isLockedDown();
-  }
-
-  /** How many ServiceAccount roles the operator holds credentials for (for tests and metrics). */
-  public int cachedIdentities() {
-    return providers.size();
   }
 
   @PreDestroy

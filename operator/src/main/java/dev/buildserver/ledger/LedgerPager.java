@@ -1,33 +1,16 @@
 package dev.buildserver.ledger;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildserver.metrics.BuildserverMetrics;
+import dev.buildserver.outbound.HttpStatusException;
 import dev.buildserver.outbound.OutboundHttp;
 import dev.buildserver.outbound.OutboundRefused;
-import dev.buildserver.status.Echo;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Reason;
 import dev.buildserver.status.Setting;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.io.CharConversionException;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,9 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
 @Singleton
 public class LedgerPager {
 
-  /** The longest string a page may hold: no field of a transaction needs more. */
-  static final int MAX_STRING_LENGTH = 4096;
-
   /** Receives each transaction of a page (index from 1) as it is parsed; must be thread-safe. */
   public interface PageSink {
     void accept(int page, int index, Transaction transaction);
@@ -65,24 +45,11 @@ public class LedgerPager {
   /** How a read ended: the pages it read and the totalCount page 1 announced (if any). */
   public record Read(int pageCount, Long totalCount) {}
 
-  /** What one page said besides its transactions. */
-  private record PageSummary(Long totalCount, Integer page, int transactions, String digest) {}
-
   private final BuildserverMetrics metrics;
   private final OutboundHttp http;
   private final LedgerSettings settings;
   private final ExecutorService pages;
-  private final ObjectMapper json =
-      new ObjectMapper(
-              JsonFactory.builder()
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxStringLength(MAX_STRING_LENGTH)
-                          .maxNestingDepth(64)
-                          .maxNumberLength(64)
-                          .build())
-                  .build())
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private final LedgerPageParser parser;
 
   public LedgerPager(OutboundHttp http, LedgerSettings settings) {
     this(http, settings, BuildserverMetrics.unregistered());
@@ -93,6 +60,7 @@ public class LedgerPager {
     this.metrics = metrics;
     this.http = http;
     this.settings = settings;
+    this.parser = new LedgerPageParser(settings);
     AtomicInteger threads = new AtomicInteger();
     this.pages =
         Executors.newFixedThreadPool(
@@ -124,7 +92,7 @@ public class LedgerPager {
     Map<String, String> headers =
         token.map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of());
     Pass pass = new Pass(urlTemplate, headers, sink);
-    Optional<PageSummary> first = onPool(() -> pass.page(1));
+    Optional<LedgerPageParser.PageSummary> first = onPool(() -> pass.page(1));
     if (first.isEmpty()) {
       return new Read(0, null);
     }
@@ -151,7 +119,7 @@ public class LedgerPager {
             false);
       }
       int number = next;
-      Optional<PageSummary> page = onPool(() -> pass.page(number));
+      Optional<LedgerPageParser.PageSummary> page = onPool(() -> pass.page(number));
       if (page.isEmpty()) {
         return new Read(next - 1, total);
       }
@@ -174,12 +142,12 @@ public class LedgerPager {
       this.sink = sink;
     }
 
-    Optional<PageSummary> page(int number) {
+    Optional<LedgerPageParser.PageSummary> page(int number) {
       return LedgerPager.this.page(urlTemplate, number, headers, sink, transactions);
     }
 
     /** Checks what a page said about itself once it was read. */
-    void accept(int number, PageSummary page) {
+    void accept(int number, LedgerPageParser.PageSummary page) {
       if (page.page() != null && page.page() != number) {
         throw new Problem(
             Reason.MalformedPage,
@@ -209,7 +177,7 @@ public class LedgerPager {
   }
 
   private void fetchConcurrently(Pass pass, int from, int to) {
-    List<Future<Optional<PageSummary>>> futures = new ArrayList<>();
+    List<Future<Optional<LedgerPageParser.PageSummary>>> futures = new ArrayList<>();
     try {
       for (int n = from; n <= to; n++) {
         int number = n;
@@ -217,7 +185,7 @@ public class LedgerPager {
       }
       for (int i = 0; i < futures.size(); i++) {
         int number = from + i;
-        Optional<PageSummary> page = futures.get(i).get();
+        Optional<LedgerPageParser.PageSummary> page = futures.get(i).get();
         if (page.isEmpty()) {
           throw new Problem(
               Reason.InconsistentLedger,
@@ -241,8 +209,9 @@ public class LedgerPager {
   }
 
   /** Runs one page request on the shared pool and waits for it. */
-  private Optional<PageSummary> onPool(Callable<Optional<PageSummary>> request) {
-    Future<Optional<PageSummary>> future = pages.submit(request);
+  private Optional<LedgerPageParser.PageSummary> onPool(
+      Callable<Optional<LedgerPageParser.PageSummary>> request) {
+    Future<Optional<LedgerPageParser.PageSummary>> future = pages.submit(request);
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -269,7 +238,7 @@ public class LedgerPager {
    * One page into {@code sink}, its request retried on 5xx, 429 and connection errors while none of
    * its body was read; empty on 404. Its transactions count towards the read's cap.
    */
-  private Optional<PageSummary> page(
+  private Optional<LedgerPageParser.PageSummary> page(
       String urlTemplate,
       int number,
       Map<String, String> headers,
@@ -281,7 +250,7 @@ public class LedgerPager {
       OutboundHttp.Response response;
       try {
         response = http.get(url, headers);
-      } catch (OutboundHttp.HttpStatusException e) {
+      } catch (HttpStatusException e) {
         if (e.status() == 404) {
           return Optional.empty();
         }
@@ -320,227 +289,9 @@ public class LedgerPager {
         backoff *= 2;
         continue;
       }
-      PageSummary page = parse(response, number, sink, transactions);
+      LedgerPageParser.PageSummary page = parser.parse(response, number, sink, transactions);
       metrics.pageFetched();
       return Optional.of(page);
-    }
-  }
-
-  /**
-   * Parses one page as it streams in, handing each transaction to {@code sink}. A page that is not
-   * a ledger page is described by its content type and size, never by its content.
-   */
-  private PageSummary parse(
-      OutboundHttp.Response response, int number, PageSink sink, AtomicLong transactions) {
-    if (response.contentLength() > settings.getMaxPageBytes()) {
-      closeQuietly(response.body());
-      throw tooLarge(number); // announced: refused before a byte is read
-    }
-    CountingStream body = new CountingStream(response.body(), settings.getMaxPageBytes());
-    try (body;
-        JsonParser parser = json.createParser(body)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw notAPage(number, response, body, null);
-      }
-      Long totalCount = null;
-      Integer pageField = null;
-      int count = 0;
-      MessageDigest digest = sha256();
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String field = parser.currentName();
-        JsonToken value = parser.nextToken();
-        switch (field) {
-          case "totalCount" -> totalCount = json.readValue(parser, Long.class);
-          case "page" -> pageField = json.readValue(parser, Integer.class);
-          case "transactions" -> {
-            if (value == JsonToken.VALUE_NULL) {
-              break;
-            }
-            if (value != JsonToken.START_ARRAY) {
-              throw notAPage(number, response, body, "transactions is not a list");
-            }
-            while (parser.nextToken() != JsonToken.END_ARRAY) {
-              Transaction t =
-                  parser.currentToken() == JsonToken.VALUE_NULL
-                      ? null
-                      : json.readValue(parser, Transaction.class);
-              count++;
-              if (transactions.incrementAndGet() > settings.getMaxTransactions()) {
-                throw new Problem(
-                    Reason.LedgerTooLarge,
-                    "the ledger has more than "
-                        + settings.getMaxTransactions()
-                        + " transactions (buildserver.ledger.max-transactions)",
-                    false);
-              }
-              update(digest, t);
-              sink.accept(number, count, t);
-            }
-          }
-          default -> parser.skipChildren();
-        }
-      }
-      if (parser.currentToken() != JsonToken.END_OBJECT) {
-        throw notAPage(number, response, body, null);
-      }
-      return new PageSummary(
-          totalCount, pageField, count, HexFormat.of().formatHex(digest.digest()));
-    } catch (IOException e) {
-      throw readFailure(e, number, response, body);
-    }
-  }
-
-  /** What a page that could not be read all the way says about itself, never its content. */
-  private Problem readFailure(
-      IOException e, int number, OutboundHttp.Response response, CountingStream body) {
-    if (causedBy(e, PageTooLarge.class)) {
-      return tooLarge(number);
-    }
-    if (causedBy(e, StreamConstraintsException.class)) {
-      return new Problem(
-          Reason.MalformedPage,
-          "page "
-              + number
-              + " is not a ledger page: it holds a value longer or deeper than a ledger field can"
-              + " be (at most "
-              + MAX_STRING_LENGTH
-              + " characters)",
-          false);
-    }
-    if (causedBy(e, CharConversionException.class)
-        || (e instanceof JsonProcessingException
-            && String.valueOf(e.getMessage()).contains("UTF"))) {
-      return notAPage(number, response, body, "it is not UTF-8 text");
-    }
-    if (e instanceof JsonProcessingException) {
-      return notAPage(number, response, body, null);
-    }
-    // Part of the page may have reached the sink: the page cannot be read again on its own. The
-    // outbound layer's messages carry no header value, and they say why (a deadline, silence).
-    return new Problem(
-        Reason.LedgerUnreachable,
-        "page "
-            + number
-            + ": the body broke off after "
-            + body.count()
-            + " bytes ("
-            + Echo.value(e.getMessage())
-            + "); the ledger is read again",
-        true,
-        e);
-  }
-
-  private Problem tooLarge(int number) {
-    return new Problem(
-        Reason.TooLarge,
-        "page "
-            + number
-            + " is larger than "
-            + settings.getMaxPageBytes()
-            + " bytes (buildserver.ledger.max-page-bytes)",
-        false);
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // nothing more to read
-    }
-  }
-
-  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (type.isInstance(t)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** MalformedPage naming what was received (content type and size), never what it said. */
-  private static Problem notAPage(
-      int number, OutboundHttp.Response response, CountingStream body, String detail) {
-    return new Problem(
-        Reason.MalformedPage,
-        "page "
-            + number
-            + " is not a ledger page"
-            + (detail == null ? "" : " (" + detail + ")")
-            + ": the answer was "
-            + response.contentType().map(Echo::value).orElse("untyped")
-            + ", "
-            + body.count()
-            + " bytes read; expected a JSON object like {\"totalCount\": 38, \"page\": 1,"
-            + " \"transactions\": [{\"Date\", \"Ledger\", \"Amount\", \"Company\"}]}",
-        false);
-  }
-
-  /** Adds one transaction to a page's digest, for telling a repeated page. */
-  private static void update(MessageDigest digest, Transaction t) {
-    if (t == null) {
-      digest.update((byte) 0);
-      return;
-    }
-    for (String part : new String[] {t.date(), t.ledger(), t.amount(), t.company()}) {
-      byte[] bytes = String.valueOf(part).getBytes(StandardCharsets.UTF_8);
-      digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
-      digest.update(bytes);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** A page body past max-page-bytes. */
-  private static final class PageTooLarge extends IOException {
-    PageTooLarge() {
-      super("page too large");
-    }
-  }
-
-  /** Counts the bytes of a body and stops it at a cap. */
-  private static final class CountingStream extends FilterInputStream {
-    private final long cap;
-    private long count;
-
-    CountingStream(InputStream in, long cap) {
-      super(in);
-      this.cap = cap;
-    }
-
-    long count() {
-      return count;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        counted(1);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        counted(n);
-      }
-      return n;
-    }
-
-    private void counted(int n) throws PageTooLarge {
-      count += n;
-      if (count > cap) {
-        throw new PageTooLarge();
-      }
     }
   }
 

@@ -277,28 +277,6 @@ public class OutboundHttp {
     }
   }
 
-  /** A non-2xx answer. */
-  public static class HttpStatusException extends OutboundRefused {
-    private final int status;
-
-    HttpStatusException(int status, URI uri) {
-      super(Reason.UrlFailed, display(uri) + " answered HTTP " + status);
-      this.status = status;
-    }
-
-    public int status() {
-      return status;
-    }
-
-    /**
-     * Whether the status is worth retrying (5xx, 429, 408): the one rule for url sources and ledger
-     * pages.
-     */
-    public boolean isTransient() {
-      return status >= 500 || status == 429 || status == 408;
-    }
-  }
-
   /**
    * A response body that fails (never truncates) when it passes the size cap, when the server sends
    * nothing for the read timeout while it is being read, when the whole fetch passes its deadline,

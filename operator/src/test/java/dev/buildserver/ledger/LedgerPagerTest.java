@@ -149,7 +149,7 @@ class LedgerPagerTest {
 
   @Test
   void refusesAValueLongerThanALedgerFieldCanBe() {
-    String company = "x".repeat(LedgerPager.MAX_STRING_LENGTH + 1);
+    String company = "x".repeat(LedgerPageParser.MAX_STRING_LENGTH + 1);
     server.rawPage(
         1,
         "{\"transactions\": [{\"Date\": \"2014-01-01\", \"Ledger\": \"A\", \"Amount\": \"1\","

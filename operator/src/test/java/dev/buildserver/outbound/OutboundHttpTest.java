@@ -141,7 +141,7 @@ class OutboundHttpTest {
   void reportsUrlsWithoutUserInfo() {
     String url = url(origin, "/missing").replace("http://", "http://deploy:pa55word@");
     assertThatThrownBy(() -> http.get(url, Map.of()))
-        .isInstanceOf(OutboundHttp.HttpStatusException.class)
+        .isInstanceOf(HttpStatusException.class)
         .message()
         .contains("answered HTTP 404")
         .doesNotContain("pa55word")
@@ -204,7 +204,7 @@ class OutboundHttpTest {
   @Test
   void reportsStatusesWithoutTheQueryString() {
     assertThatThrownBy(() -> http.get(url(origin, "/missing?token=s3cret"), Map.of()))
-        .isInstanceOf(OutboundHttp.HttpStatusException.class)
+        .isInstanceOf(HttpStatusException.class)
         .hasMessageContaining("answered HTTP 404")
         .message()
         .doesNotContain("s3cret");
