@@ -4,10 +4,13 @@ MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 BENCH_SIZES ?= 100,1000,10000
+S3 ?= moto
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test test-unit lint fmt run stack demo bench chaos image chart clean
-IMAGE ?= ghcr.io/buildserver-dev/builder:0.1.0
+.PHONY: help prereqs tools build crds test test-unit test-localstack test-seaweedfs lint fmt run stack demo bench chaos image chart clean
+# One version for the jar (pom.xml), the chart (version, appVersion) and the image: VersionsTest checks.
+VERSION := $(shell sed -n 's/^appVersion: "\(.*\)"$$/\1/p' helm/buildserver/Chart.yaml)
+IMAGE ?= ghcr.io/buildserver-dev/builder:$(VERSION)
 IMAGE_BASE ?= eclipse-temurin:17-jre
 JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
 
@@ -17,8 +20,9 @@ help: ## list the targets
 prereqs:
 	@hack/prereqs.sh
 
-tools: prereqs ## install the local test rig: moto venv and the Kubernetes binaries (cached)
+tools: prereqs ## install the local test rig: moto and LocalStack venvs, the Kubernetes binaries, toxiproxy (cached)
 	@hack/python-venv.sh
+	@hack/localstack-venv.sh >/dev/null
 	@hack/kube-binaries.sh >/dev/null
 	@hack/toxiproxy.sh >/dev/null
 
@@ -36,6 +40,14 @@ crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 test: tools ## unit, component and end-to-end tests (real kube-apiserver + moto)
 	$(MVN) $(MVN_FLAGS) verify
 
+test-localstack: tools ## the AWS-facing tests against LocalStack (a container where Docker runs, else a host process)
+	rm -f operator/target/localstack-runtime.txt
+	$(MVN) $(MVN_FLAGS) test -Plocalstack; rc=$$?; cat operator/target/localstack-runtime.txt 2>/dev/null; exit $$rc
+
+test-seaweedfs: tools ## the S3 layer's tests against SeaweedFS, a real S3 server (built once from the Go module proxy, ~3 min)
+	@hack/seaweedfs.sh >/dev/null
+	$(MVN) $(MVN_FLAGS) test -Pseaweedfs
+
 test-unit: prereqs ## the tests that need no server (no moto, no API server): under a minute
 	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.excludedGroups=bench,component
 
@@ -47,13 +59,13 @@ fmt: prereqs ## format the Java sources
 	$(MVN) $(MVN_FLAGS) -q spotless:apply
 
 run: tools build ## run the operator: on the cluster in your kubeconfig, else on a local control plane + moto
-	@hack/local-stack.sh run
+	@S3=$(S3) hack/local-stack.sh run
 
-stack: tools ## the local control plane, moto and the sample ledger without the operator; writes .local/env
-	@hack/local-stack.sh stack
+stack: tools ## the local control plane, moto and the sample ledger without the operator; writes .local/env (S3=seaweedfs: S3 from SeaweedFS)
+	@S3=$(S3) hack/local-stack.sh stack
 
 demo: tools build ## start the local stack, apply every example, show the results, stop
-	@hack/local-stack.sh demo
+	@S3=$(S3) hack/local-stack.sh demo
 
 bench: tools build ## benchmarks (kept out of make test): docs/benchmarks.md and docs/benchmarks.png (BENCH_SIZES=100,1000,10000)
 	rm -rf operator/target/bench

@@ -14,6 +14,8 @@
 # and .local/env (mode 0600) exports it for curl and for an operator started from an IDE.
 # Ports: APISERVER_PORT (6443), ETCD_PORT (2379, peer +1), MOTO_PORT (5000), LEDGER_PORT (8089),
 # OPERATOR_PORT (8080). Set LOCAL=1 to use the local control plane even when a cluster answers.
+# S3=seaweedfs serves S3 from SeaweedFS, a real S3 server (SEAWEEDFS_PORT, 8333; built once by
+# hack/seaweedfs.sh), through AWS_ENDPOINT_URL_S3, while EC2 stays on moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/versions.env
@@ -29,6 +31,9 @@ ETCD_PEER_PORT=$((ETCD_PORT + 1))
 MOTO_PORT="${MOTO_PORT:-5000}"
 LEDGER_PORT="${LEDGER_PORT:-8089}"
 OPERATOR_PORT="${OPERATOR_PORT:-8080}"
+S3="${S3:-moto}"
+SEAWEEDFS_PORT="${SEAWEEDFS_PORT:-8333}"
+case "$S3" in moto | seaweedfs) ;; *) echo "local-stack: S3=$S3 is not a store here: moto or seaweedfs" >&2; exit 2 ;; esac
 PIDS=()
 
 say() { echo "==> $*" >&2; }
@@ -161,6 +166,7 @@ start_emulators() {
   wait_for "the sample ledger" 30 curl -fsS "http://127.0.0.1:$LEDGER_PORT/transactions/1.json"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  [ "$S3" = seaweedfs ] && start_seaweedfs
   # The launch template examples/ec2-test-run.yaml starts from.
   .venv/bin/python - <<'PY'
 import os, boto3
@@ -174,6 +180,23 @@ ec2.create_launch_template(
     },
 )
 PY
+}
+
+start_seaweedfs() { # S3 from a real S3 server; its master, volume and filer ports follow SEAWEEDFS_PORT
+  need_port "$SEAWEEDFS_PORT" "SeaweedFS S3" SEAWEEDFS_PORT
+  local weed
+  weed="$(hack/seaweedfs.sh)"
+  say "starting SeaweedFS (S3 on 127.0.0.1:$SEAWEEDFS_PORT; EC2 stays on moto)"
+  mkdir -p "$STATE/seaweedfs"
+  start seaweedfs "$weed" server -dir="$STATE/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -master.port=$((SEAWEEDFS_PORT + 1)) -master.port.grpc=$((SEAWEEDFS_PORT + 2)) -master.telemetry=false \
+    -master.volumeSizeLimitMB=1024 -volume.port=$((SEAWEEDFS_PORT + 3)) -volume.port.grpc=$((SEAWEEDFS_PORT + 4)) \
+    -filer -filer.port=$((SEAWEEDFS_PORT + 5)) -filer.port.grpc=$((SEAWEEDFS_PORT + 6)) \
+    -s3 -s3.port="$SEAWEEDFS_PORT" -s3.port.grpc=$((SEAWEEDFS_PORT + 7))
+  # With AWS_ACCESS_KEY_ID set, SeaweedFS takes those credentials as its one identity: calls are signed.
+  wait_for SeaweedFS 60 curl -fsS --aws-sigv4 "aws:amz:us-east-1:s3" \
+    --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "http://127.0.0.1:$SEAWEEDFS_PORT/"
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$SEAWEEDFS_PORT"
 }
 
 start_operator() {
@@ -212,6 +235,7 @@ write_env() { # the environment an operator (or the CLI, or curl) needs to use t
   write_private "$STATE/env" <<ENV
 export KUBECONFIG=$STATE/kubeconfig
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+$([ "$S3" = seaweedfs ] && echo "export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$SEAWEEDFS_PORT")
 export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing

@@ -147,7 +147,8 @@ public class AssetController {
           case Conflict -> HttpStatus.CONFLICT;
           case TooLarge -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;
           case IdentityNotFound -> HttpStatus.FORBIDDEN;
-          case AccessDenied, S3Error -> HttpStatus.BAD_GATEWAY;
+          case AccessDenied, S3Error, UntrustedCertificate, InvalidCaBundle ->
+              HttpStatus.BAD_GATEWAY;
           case S3Unavailable, S3Unreachable -> HttpStatus.SERVICE_UNAVAILABLE;
           default -> HttpStatus.BAD_REQUEST;
         };

@@ -36,6 +36,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,9 @@ public class BuildAssetReconciler
 
   static final String CONFIG_MAPS = "configmaps";
   static final String SECRETS = "secrets";
+
+  /** How often a BuildAsset whose object is kept (unsafe deletes refused) looks again. */
+  static final Duration UNSAFE_DELETE_RECHECK = Duration.ofMinutes(1);
 
   private final ObjectStore store;
   private final OwnedObjects owned;
@@ -113,7 +117,7 @@ public class BuildAssetReconciler
                     // Recorded before the first part goes up: should this process die midway,
                     // the next reconcile aborts exactly this upload and no other writer's.
                     next.setUploadId(uploadId);
-                    status.record(
+                    status.recordProgress(
                         asset,
                         next,
                         ConditionSpec.notReady(
@@ -175,13 +179,16 @@ public class BuildAssetReconciler
       // The store defaults a missing region.
       Optional<String> upload =
           Optional.ofNullable(asset.getStatus()).map(BuildAssetStatus::getUploadId);
-      switch (owned.delete(
-          ObjectOwner.of(asset),
-          identityOf(asset),
-          spec.region(),
-          spec.bucket(),
-          spec.key(),
-          upload)) {
+      var deletion =
+          owned.delete(
+              ObjectOwner.of(asset),
+              identityOf(asset),
+              spec.region(),
+              spec.bucket(),
+              spec.key(),
+              upload);
+      deletion.warning().ifPresent(w -> events.record(asset, true, "UnsafeDelete", w));
+      switch (deletion.result()) {
         case DELETED -> events.record(asset, false, "Deleted", "Deleted " + location);
         case NOT_OWNED ->
             events.record(
@@ -201,6 +208,18 @@ public class BuildAssetReconciler
             problem.reason(),
             "Cannot delete " + location + " yet: " + problem.getMessage());
         throw problem; // retried with backoff; set deletionPolicy: Retain to give up
+      }
+      if (problem.kind() == Reason.UnsafeDeleteRefused) {
+        // The object is kept and the BuildAsset waits, saying why, until the user deletes the
+        // object or lets it go with deletionPolicy: Retain.
+        status.record(
+            asset,
+            status.editable(asset, BuildAssetStatus::new),
+            ConditionSpec.notReady(
+                problem.reason(),
+                problem.getMessage() + ", or set spec.deletionPolicy: Retain to keep it"),
+            context);
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(UNSAFE_DELETE_RECHECK);
       }
       events.record(
           asset, true, problem.reason(), "Left " + location + " in place: " + problem.getMessage());

@@ -5,6 +5,7 @@ import dev.buildserver.status.Reason;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +19,6 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -28,8 +28,9 @@ import software.amazon.awssdk.utils.Lazy;
 /**
  * AWS clients for every feature, one per service, region and identity (the operator's own, or a
  * ServiceAccount's role from {@link WorkloadIdentities}), sharing one HTTP connection pool: the one
- * seam where an identity becomes credentials. With an endpoint override (an emulator) S3 uses
- * path-style addressing and checksums only where required, which S3-compatible servers expect.
+ * seam where an identity becomes credentials. With an endpoint override (an emulator, or an
+ * S3-compatible store named by {@code buildserver.aws.s3-endpoint}) S3 uses path-style addressing
+ * and checksums only where required, which S3-compatible servers expect.
  */
 @Singleton
 public class AwsClients implements AutoCloseable {
@@ -42,9 +43,12 @@ public class AwsClients implements AutoCloseable {
 
   private final AwsSettings settings;
 
-  /** Built on first use: its TLS set-up (the trust store) need not delay a start. */
-  private final Lazy<SdkHttpClient> http =
-      new Lazy<>(() -> ApacheHttpClient.builder().maxConnections(64).build());
+  /**
+   * Built on first use: its TLS set-up (the trust store, with the CA bundle if one is set) need not
+   * delay a start. A bad CA bundle fails the first call with its Problem, and every call after it
+   * until it is fixed.
+   */
+  private final Lazy<SdkHttpClient> http;
 
   /** Clients by identity and region. */
   private final Map<String, S3Client> s3 = new ConcurrentHashMap<>();
@@ -78,6 +82,8 @@ public class AwsClients implements AutoCloseable {
       List<MetricPublisher> publishers,
       WorkloadIdentities identities) {
     this.settings = settings;
+    this.http =
+        new Lazy<>(() -> TrustedCertificates.httpClient(settings).maxConnections(64).build());
     this.interceptors = List.copyOf(interceptors);
     this.publishers = List.copyOf(publishers);
     this.identities = identities;
@@ -86,6 +92,14 @@ public class AwsClients implements AutoCloseable {
   /** The region used when a resource names none. */
   public String defaultRegion() {
     return settings.getRegion();
+  }
+
+  /** The S3 endpoint a region's clients talk to: the override, else AWS's regional one. */
+  public String s3Endpoint(String region) {
+    return settings
+        .getS3Endpoint()
+        .map(URI::toString)
+        .orElseGet(() -> "https://s3." + regionOrDefault(region) + ".amazonaws.com");
   }
 
   /** The operator's own S3 client for a region (the CLI, and resources without an identity). */
@@ -100,8 +114,9 @@ public class AwsClients implements AutoCloseable {
         key(identity, name),
         k -> {
           var builder = configure(S3Client.builder(), name, identity);
-          if (settings.getEndpoint().isPresent()) {
+          if (settings.getS3Endpoint().isPresent()) {
             builder
+                .endpointOverride(settings.getS3Endpoint().get())
                 .forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);

@@ -75,6 +75,7 @@ public class WorkloadIdentities implements AutoCloseable {
               var builder =
                   StsClient.builder()
                       .region(Region.of(aws.getRegion()))
+                      .httpClientBuilder(TrustedCertificates.httpClient(aws))
                       // AssumeRoleWithWebIdentity is not signed: the token is the proof.
                       .credentialsProvider(AnonymousCredentialsProvider.create())
                       .overrideConfiguration(

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ListAssetsCommand.class,
       BalanceCommand.class,
       Ec2TestCommand.class,
+      ReconcileCommand.class,
       CompletionCommand.class
     })
 public class BuilderCommand {}

@@ -14,6 +14,7 @@ import dev.buildserver.status.MainConditions;
 import dev.buildserver.status.Pause;
 import dev.buildserver.status.Problem;
 import dev.buildserver.status.Progress;
+import dev.buildserver.status.ReconcileRequest;
 import dev.buildserver.status.StatusRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -177,9 +178,10 @@ public class BalanceReportReconciler
                   s3.bucket(),
                   s3.key(),
                   Optional.empty());
-          if (deletion == OwnedObjects.Deletion.DELETED) {
+          deletion.warning().ifPresent(w -> events.record(report, true, "UnsafeDelete", w));
+          if (deletion.result() == OwnedObjects.Result.DELETED) {
             events.record(report, false, "Deleted", "Deleted " + location);
-          } else if (deletion == OwnedObjects.Deletion.NOT_OWNED) {
+          } else if (deletion.result() == OwnedObjects.Result.NOT_OWNED) {
             events.record(
                 report,
                 false,
@@ -203,9 +205,10 @@ public class BalanceReportReconciler
   }
 
   /**
-   * Whether a read is due: now (continue) after a spec change, after a failure, when
-   * refreshInterval has passed, or after an operator restart; later (requeue) while the refresh
-   * interval runs; never (done) for a report computed once per spec change.
+   * Whether a read is due: now (continue) after a spec change, after a failure, on a reconcile
+   * request ({@link ReconcileRequest}), when refreshInterval has passed, or after an operator
+   * restart; later (requeue) while the refresh interval runs; never (done) for a report computed
+   * once per spec change.
    */
   private Progress untilDue(BalanceReport report, Optional<Duration> refresh) {
     BalanceReportStatus current = report.getStatus();
@@ -215,8 +218,8 @@ public class BalanceReportReconciler
             && Conditions.find(current.getConditions(), ConditionSpec.READY)
                 .map(c -> "True".equals(c.getStatus()))
                 .orElse(false);
-    if (!upToDate) {
-      return Progress.continueNow();
+    if (!upToDate || ReconcileRequest.pending(report, current)) {
+      return Progress.continueNow(); // changed, failed, or a fresh read was asked for
     }
     if (refresh.isEmpty()) {
       return Progress.done();

@@ -1,5 +1,7 @@
 package dev.buildserver.runtime;
 
+import dev.buildserver.aws.AwsSettings;
+import dev.buildserver.aws.TrustedCertificates;
 import dev.buildserver.common.InstanceIdentity;
 import dev.buildserver.metrics.ResourceGauges;
 import dev.buildserver.status.MainConditions;
@@ -57,6 +59,7 @@ public class OperatorRuntime {
   private final MeterRegistry meterRegistry;
   private final OperatorSettings settings;
   private final InstanceIdentity identity;
+  private final AwsSettings aws;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private volatile Operator operator;
   private volatile String failure;
@@ -66,7 +69,7 @@ public class OperatorRuntime {
       List<Reconciler<?>> reconcilers,
       MeterRegistry meterRegistry,
       OperatorSettings settings) {
-    this(client, reconcilers, meterRegistry, settings, new InstanceIdentity());
+    this(client, reconcilers, meterRegistry, settings, new InstanceIdentity(), new AwsSettings());
   }
 
   @Inject
@@ -75,12 +78,14 @@ public class OperatorRuntime {
       List<Reconciler<?>> reconcilers,
       MeterRegistry meterRegistry,
       OperatorSettings settings,
-      InstanceIdentity identity) {
+      InstanceIdentity identity,
+      AwsSettings aws) {
     this.client = client;
     this.reconcilers = reconcilers;
     this.meterRegistry = meterRegistry;
     this.settings = settings;
     this.identity = identity;
+    this.aws = aws;
   }
 
   /**
@@ -110,6 +115,8 @@ public class OperatorRuntime {
                 }
               });
       settings.getLabelSelector().ifPresent(this::checkLabelSelector);
+      // A CA bundle that cannot be read would fail every AWS call: one clear line now instead.
+      TrustedCertificates.check(aws);
       for (Reconciler<?> reconciler : reconcilers) {
         register(op, reconciler);
       }

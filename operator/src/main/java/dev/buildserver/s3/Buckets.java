@@ -22,7 +22,7 @@ final class Buckets {
     try {
       return operation.get();
     } catch (S3Exception e) {
-      if (!"NoSuchBucket".equals(S3Errors.code(e))) {
+      if (!"NoSuchBucket".equals(S3Errors.code(e)) && !(e.statusCode() == 403 && missing(write))) {
         throw S3Errors.problem(e, action, write.location(), write.identity());
       }
       if (!write.createBucket()) {
@@ -45,6 +45,22 @@ final class Buckets {
       }
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
+    }
+  }
+
+  /**
+   * Whether the bucket is missing, asked after a write was denied: SeaweedFS answers a write to a
+   * missing bucket with 403 AccessDenied (it would create the bucket, and that needs its admin
+   * right) where S3 answers 404 NoSuchBucket.
+   */
+  private boolean missing(ObjectWrite write) {
+    try {
+      aws.s3(write.identity(), region(write.region())).headBucket(b -> b.bucket(write.bucket()));
+      return false;
+    } catch (S3Exception e) {
+      return e.statusCode() == 404;
+    } catch (SdkClientException e) {
+      return false;
     }
   }
 

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -43,21 +45,37 @@ public class ObjectStore implements AutoCloseable {
   /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
 
+  /** An ETag no object has: a delete conditional on it must fail where conditions are honoured. */
+  private static final String MISMATCH = "\"00000000000000000000000000000000\"";
+
+  private static final Optional<String> NONE = Optional.empty();
+
   private final AwsClients aws;
   private final Semaphore uploads;
   private final Buckets buckets;
   private final MultipartUpload multipart;
   private final ServerSideCopy copies;
   private final BuildserverMetrics metrics;
+  private final ConditionalDeletes deletes;
 
   public ObjectStore(AwsClients aws) {
-    this(aws, new UploadSettings(), BuildserverMetrics.unregistered());
+    this(aws, ConditionalDeletes.unregistered());
+  }
+
+  /** A store with the default upload limits and no metrics, deleting as {@code deletes} learns. */
+  public ObjectStore(AwsClients aws, ConditionalDeletes deletes) {
+    this(aws, new UploadSettings(), BuildserverMetrics.unregistered(), deletes);
   }
 
   @Inject
-  public ObjectStore(AwsClients aws, UploadSettings settings, BuildserverMetrics metrics) {
+  public ObjectStore(
+      AwsClients aws,
+      UploadSettings settings,
+      BuildserverMetrics metrics,
+      ConditionalDeletes deletes) {
     this.aws = aws;
     this.metrics = metrics;
+    this.deletes = deletes;
     // Each streamed upload holds up to (PARTS_IN_FLIGHT + 1) x PART_SIZE of memory.
     this.uploads = new Semaphore(settings.getConcurrentUploads(), true);
     this.buckets = new Buckets(aws);
@@ -125,28 +143,119 @@ public class ObjectStore implements AutoCloseable {
   }
 
   /**
-   * Deletes exactly the object that was seen: the version {@code versionId} on a versioned bucket,
-   * else only while the key still holds {@code etag}. Returns false when the key was replaced
-   * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
+   * What came of {@link #deleteExactly}: whether the object went (or was already gone), and the
+   * warning to show, once per endpoint, when the store turned out not to honour conditional
+   * deletes.
    */
-  public boolean deleteExactly(
+  public record Deleted(boolean deleted, Optional<String> warning) {}
+
+  /**
+   * Deletes exactly the object that was seen: the version {@code versionId} on a versioned bucket,
+   * else only while the key still holds {@code etag}. Returns not deleted when the key was replaced
+   * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
+   *
+   * <p>On a store that does not honour {@code If-Match} on DeleteObject (learnt once per endpoint
+   * and bucket by {@link #probeConditionalDeletes}), the caller's read of the owner is the only
+   * check: the object is deleted unconditionally, or kept with an {@link
+   * Reason#UnsafeDeleteRefused} problem under {@code buildserver.s3.unsafe-deletes: refuse}.
+   */
+  public Deleted deleteExactly(
       AwsIdentity identity,
       String region,
       String bucket,
       String key,
       String etag,
       String versionId) {
-    boolean versioned = versionId != null && !versionId.isBlank() && !"null".equals(versionId);
+    if (versionId != null && !versionId.isBlank() && !"null".equals(versionId)) {
+      return new Deleted(delete(identity, region, bucket, key, b -> b.versionId(versionId)), NONE);
+    }
+    if (etag == null) {
+      return new Deleted(delete(identity, region, bucket, key, b -> {}), NONE);
+    }
+    String endpoint = aws.s3Endpoint(region);
+    Optional<String> warning = Optional.empty();
+    ConditionalDeletes.Support support = deletes.known(endpoint, bucket).orElse(null);
+    if (support == null) {
+      support = probeConditionalDeletes(identity, region, bucket, key);
+      if (support != null) {
+        warning = deletes.learn(endpoint, bucket, support);
+      }
+    }
+    if (support == null || support == ConditionalDeletes.Support.HONOURED) {
+      return new Deleted(
+          delete(identity, region, bucket, key, b -> b.ifMatch(ETags.quote(etag))), warning);
+    }
+    if (deletes.refusesUnsafeDeletes()) {
+      throw new Problem(
+          Reason.UnsafeDeleteRefused,
+          location(bucket, key)
+              + " is kept: the S3 store at "
+              + endpoint
+              + " "
+              + support.says()
+              + " and buildserver.s3.unsafe-deletes is refuse; delete the object yourself to let"
+              + " its owner go",
+          false);
+    }
+    // The caller read the owner just before: that read is the only check this store allows.
+    return new Deleted(delete(identity, region, bucket, key, b -> {}), warning);
+  }
+
+  /**
+   * Learns whether the store honours {@code If-Match} on DeleteObject, on an object of the
+   * operator's own: a marker written next to {@code key} (so that a key-prefix policy allows it),
+   * deleted with a mismatching ETag, then removed. Returns null when the marker cannot be written
+   * (no permission there): the caller keeps its conditional delete.
+   */
+  private ConditionalDeletes.Support probeConditionalDeletes(
+      AwsIdentity identity, String region, String bucket, String key) {
+    String marker =
+        key.substring(0, key.lastIndexOf('/') + 1)
+            + ".buildserver-delete-probe-"
+            + java.util.UUID.randomUUID();
+    S3Client s3 = aws.s3(identity, region);
+    try {
+      s3.putObject(b -> b.bucket(bucket).key(marker), RequestBody.fromBytes(new byte[0]));
+    } catch (S3Exception | SdkClientException e) {
+      LOG.debug("Could not write a probe next to {}: {}", location(bucket, key), e.toString());
+      return null;
+    }
+    try {
+      s3.deleteObject(b -> b.bucket(bucket).key(marker).ifMatch(MISMATCH));
+      return ConditionalDeletes.Support.IGNORED; // the marker went despite the mismatch
+    } catch (S3Exception e) {
+      if (e.statusCode() == 412 || "PreconditionFailed".equals(S3Errors.code(e))) {
+        return ConditionalDeletes.Support.HONOURED;
+      }
+      if (e.statusCode() == 501 || "NotImplemented".equals(S3Errors.code(e))) {
+        return ConditionalDeletes.Support.NOT_IMPLEMENTED;
+      }
+      LOG.debug("The delete probe next to {} answered {}", location(bucket, key), e.statusCode());
+      return null;
+    } catch (SdkClientException e) {
+      throw S3Errors.unreachable(e);
+    } finally {
+      try {
+        s3.deleteObject(b -> b.bucket(bucket).key(marker));
+      } catch (S3Exception | SdkClientException e) {
+        LOG.warn("Could not remove the delete probe {}", location(bucket, marker));
+      }
+    }
+  }
+
+  /** One DeleteObject; false when a precondition failed (the key holds another object now). */
+  private boolean delete(
+      AwsIdentity identity,
+      String region,
+      String bucket,
+      String key,
+      Consumer<DeleteObjectRequest.Builder> condition) {
     try {
       aws.s3(identity, region)
           .deleteObject(
               b -> {
                 b.bucket(bucket).key(key);
-                if (versioned) {
-                  b.versionId(versionId);
-                } else if (etag != null) {
-                  b.ifMatch(ETags.quote(etag));
-                }
+                condition.accept(b);
               });
       return true;
     } catch (S3Exception e) {

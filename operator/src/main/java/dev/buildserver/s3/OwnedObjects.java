@@ -74,10 +74,20 @@ public class OwnedObjects {
   }
 
   /** What came of a delete. */
-  public enum Deletion {
+  public enum Result {
     DELETED,
     ABSENT,
     NOT_OWNED
+  }
+
+  /**
+   * What came of a delete, and the warning to show (once per endpoint) when the store turned out
+   * not to honour conditional deletes.
+   */
+  public record Deletion(Result result, Optional<String> warning) {
+    static Deletion of(Result result) {
+      return new Deletion(result, Optional.empty());
+    }
   }
 
   private final ObjectStore store;
@@ -177,16 +187,17 @@ public class OwnedObjects {
     recordedUpload.ifPresent(id -> store.abortUpload(identity, region, bucket, key, id));
     Optional<ObjectInfo> existing = store.head(identity, region, bucket, key, null);
     if (existing.isEmpty()) {
-      return Deletion.ABSENT;
+      return Deletion.of(Result.ABSENT);
     }
     ObjectInfo object = existing.get();
     boolean owned = ObjectOwner.from(object.metadata()).map(owner::sameAs).orElse(false);
     if (!owned) {
-      return Deletion.NOT_OWNED;
+      return Deletion.of(Result.NOT_OWNED);
     }
-    return store.deleteExactly(identity, region, bucket, key, object.etag(), object.versionId())
-        ? Deletion.DELETED
-        : Deletion.NOT_OWNED; // replaced between the HEAD and the DELETE: no longer ours
+    var deleted =
+        store.deleteExactly(identity, region, bucket, key, object.etag(), object.versionId());
+    // Not deleted: replaced between the HEAD and the DELETE, so no longer ours.
+    return new Deletion(deleted.deleted() ? Result.DELETED : Result.NOT_OWNED, deleted.warning());
   }
 
   /** Whether the resource recorded on an object still exists (unknown counts as alive). */

@@ -114,6 +114,19 @@ public final class S3Errors {
    * Secret's).
    */
   public static Problem unreachable(SdkClientException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof javax.net.ssl.SSLHandshakeException) {
+        // Not transient: the store's certificate stays untrusted until the setting changes.
+        return new Problem(
+            Reason.UntrustedCertificate,
+            "S3's TLS certificate is not trusted ("
+                + cause.getMessage()
+                + "): if the store's certificate comes from a private CA, point"
+                + " buildserver.aws.ca-bundle (or AWS_CA_BUNDLE) at that CA's PEM file",
+            false,
+            e);
+      }
+    }
     String message = String.valueOf(e.getMessage());
     String why =
         message.toLowerCase(Locale.ROOT).contains("checksum")

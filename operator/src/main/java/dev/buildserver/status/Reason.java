@@ -38,6 +38,17 @@ public enum Reason {
   InstanceNotFound,
   /** No usable AWS identity: the ServiceAccount or its role annotation is missing. */
   IdentityNotFound,
+  /**
+   * buildserver.aws.ca-bundle (or AWS_CA_BUNDLE) is missing, unreadable or holds no certificate.
+   */
+  InvalidCaBundle,
+  /**
+   * The store cannot delete only what was read (no conditional delete) and {@code
+   * buildserver.s3.unsafe-deletes} is {@code refuse}: the object is kept.
+   */
+  UnsafeDeleteRefused,
+  /** The store's TLS certificate is not trusted: its CA belongs in buildserver.aws.ca-bundle. */
+  UntrustedCertificate,
   // Permissions: the user fixes them, and they are retried meanwhile.
   AccessDenied,
   // Outages and throttling: transient.

@@ -18,12 +18,26 @@ public class ResourceStatus {
           + " (type, status, reason, message, lastTransitionTime, observedGeneration).")
   private List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "The value of the buildserver.dev/requested-at annotation that the last reconcile acted on:"
+          + " set the annotation (builder reconcile does) to reconcile at once, and wait until it is"
+          + " echoed here.")
+  private String lastHandledRequestedAt;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
 
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
+  }
+
+  public String getLastHandledRequestedAt() {
+    return lastHandledRequestedAt;
+  }
+
+  public void setLastHandledRequestedAt(String lastHandledRequestedAt) {
+    this.lastHandledRequestedAt = lastHandledRequestedAt;
   }
 
   public List<Condition> getConditions() {

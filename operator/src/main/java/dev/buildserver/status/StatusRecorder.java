@@ -72,6 +72,16 @@ public class StatusRecorder {
   }
 
   /**
+   * Records a state a reconcile passes through before it has finished (an upload begun): like
+   * {@link #record(CustomResource, ResourceStatus, ConditionSpec, Context)}, but a pending
+   * reconcile request is not echoed yet.
+   */
+  public <R extends CustomResource<?, S>, S extends ResourceStatus> void recordProgress(
+      R resource, S wanted, ConditionSpec condition, Context<R> context) {
+    write(resource, wanted, List.of(condition), context, false);
+  }
+
+  /**
    * The error-path counterpart of {@link #record(CustomResource, ResourceStatus, List, Context)}:
    * records the conditions of a failed reconcile, leaving the SDK's retry with backoff in place.
    */
@@ -115,6 +125,18 @@ public class StatusRecorder {
 
   private <R extends CustomResource<?, S>, S extends ResourceStatus> void write(
       R resource, S wanted, List<ConditionSpec> conditions, Context<R> context) {
+    write(resource, wanted, conditions, context, true);
+  }
+
+  /**
+   * Writes the status; with {@code finished}, a reconcile request (annotation) is echoed as
+   * handled, unless the resource is paused: a paused resource has not acted on it.
+   */
+  private <R extends CustomResource<?, S>, S extends ResourceStatus> void write(
+      R resource, S wanted, List<ConditionSpec> conditions, Context<R> context, boolean finished) {
+    if (finished && !Pause.isPaused(resource)) {
+      ReconcileRequest.echoable(resource).ifPresent(wanted::setLastHandledRequestedAt);
+    }
     long generation = generation(resource);
     S previous = resource.getStatus();
     List<Condition> previousConditions = previous == null ? List.of() : previous.getConditions();

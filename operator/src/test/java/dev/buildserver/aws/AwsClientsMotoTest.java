@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.buildserver.testing.MotoExtension;
 import dev.buildserver.testing.MotoServer;
+import dev.buildserver.testing.S3Front;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -41,6 +42,22 @@ class AwsClientsMotoTest {
     settings.setEndpoint(moto.endpoint());
     try (AwsClients clients = new AwsClients(settings)) {
       assertThat(clients.s3("us-east-1").listBuckets().buckets()).isEmpty();
+    }
+  }
+
+  @Test
+  void sendsS3ToAStoreOfItsOwnAndEverythingElseToTheEndpoint(MotoServer moto) throws Exception {
+    try (S3Front store = S3Front.before(moto.endpoint(), S3Front.Deletes.PASSED_ON)) {
+      AwsSettings settings = new AwsSettings();
+      settings.setEndpoint(moto.endpoint());
+      settings.setS3Endpoint(store.endpoint());
+      try (AwsClients clients = new AwsClients(settings)) {
+        clients.s3("us-east-1").createBucket(b -> b.bucket("own-store"));
+        clients.ec2("us-east-1").describeRegions();
+
+        assertThat(store.forwarded()).isEqualTo(1); // the S3 call, not the EC2 one
+        assertThat(clients.s3Endpoint("us-east-1")).isEqualTo(store.endpoint().toString());
+      }
     }
   }
 }

@@ -233,6 +233,7 @@ class HelmChartTest {
                         "arn:aws:iam::123456789012:role/buildserver")
                     .set("aws.region", "eu-west-1")
                     .set("aws.endpoint", "http://localstack:4566")
+                    .set("aws.caBundle", "/etc/buildserver/ca.pem")
                     .set("aws.credentials.existingSecret", "aws-creds")
                     .set("api.token.existingSecret", "api-token")
                     .set("serviceMonitor.enabled", true)
@@ -247,7 +248,8 @@ class HelmChartTest {
     Deployment deployment = one(objects, Deployment.class);
     assertThat(env(deployment))
         .containsEntry("BUILDSERVER_AWS_REGION", "eu-west-1")
-        .containsEntry("BUILDSERVER_AWS_ENDPOINT", "http://localstack:4566");
+        .containsEntry("BUILDSERVER_AWS_ENDPOINT", "http://localstack:4566")
+        .containsEntry("BUILDSERVER_AWS_CA_BUNDLE", "/etc/buildserver/ca.pem");
     var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getEnvFrom().get(0).getSecretRef().getName()).isEqualTo("aws-creds");
     assertThat(container.getEnv())

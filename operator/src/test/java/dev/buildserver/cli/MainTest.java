@@ -54,11 +54,29 @@ class MainTest {
   void versionNamesTheBuildAndTheCommitItWasBuiltFrom() throws Exception {
     assertThat(Main.run("--version")).isZero();
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-    assertThat(lines.get(0)).matches("builder \\d+\\.\\d+\\.\\d+.*");
+    assertThat(lines.get(0)).isEqualTo("builder " + chartAppVersion());
     assertThat(lines.get(1)).startsWith("commit ");
     String commit = lines.get(1).substring("commit ".length()).replace("-dirty", "");
     assertThat(commit).hasSizeGreaterThanOrEqualTo(7);
     assertThat(git("rev-parse", "HEAD")).startsWith(commit);
+  }
+
+  /** One version for the jar, the chart and the image (the Makefile's IMAGE reads appVersion). */
+  @Test
+  void theJarTheChartAndItsAppVersionMoveTogether() throws Exception {
+    String chart = Files.readString(RepoFiles.repo().resolve("helm/buildserver/Chart.yaml"));
+    String pom = Files.readString(RepoFiles.repo().resolve("pom.xml"));
+    assertThat(chart).contains("\nversion: " + chartAppVersion() + "\n");
+    assertThat(pom).contains("<version>" + chartAppVersion() + "</version>");
+    assertThat(Files.readString(RepoFiles.repo().resolve("CHANGELOG.md")))
+        .contains("## " + chartAppVersion() + " ");
+  }
+
+  private static String chartAppVersion() throws java.io.IOException {
+    String chart = Files.readString(RepoFiles.repo().resolve("helm/buildserver/Chart.yaml"));
+    var m = java.util.regex.Pattern.compile("(?m)^appVersion: \"([^\"]+)\"$").matcher(chart);
+    assertThat(m.find()).as("appVersion in Chart.yaml").isTrue();
+    return m.group(1);
   }
 
   @Test
@@ -80,6 +98,9 @@ class MainTest {
     assertThat(complete(script, "builder put")).contains("put-asset");
     assertThat(complete(script, "builder put-asset --create")).contains("--create-bucket");
     assertThat(complete(script, "builder completion ")).contains("bash", "zsh");
+    assertThat(complete(script, "builder rec")).contains("reconcile");
+    assertThat(complete(script, "builder reconcile --")).contains("--wait", "--namespace");
+    assertThat(complete(script, "builder reconcile ")).contains("buildasset/", "ec2testrun/");
   }
 
   @Test

@@ -99,6 +99,20 @@ class OperatorProcessE2ETest {
 
   @Test
   @Order(1)
+  void servesTheVersionAndCommitItWasBuiltFrom() throws Exception {
+    HttpResponse<String> info = operator.get("/info");
+    assertThat(info.statusCode()).isEqualTo(200);
+    String chart =
+        java.nio.file.Files.readString(
+            dev.buildserver.testing.RepoFiles.repo().resolve("helm/buildserver/Chart.yaml"));
+    String appVersion = chart.replaceAll("(?s).*\nappVersion: \"([^\"]+)\".*", "$1");
+    assertThat(info.body())
+        .contains("\"build\":{\"version\":\"" + appVersion + "\"}")
+        .contains("\"commit\":{\"id\":{\"abbrev\":\"");
+  }
+
+  @Test
+  @Order(1)
   void startsWithOneKubernetesHttpClientChosenOnPurpose() {
     // With both the JDK and the Vert.x factories on the class path, fabric8 warns at every start
     // that it picked one at random; the jar now carries the JDK one only.

@@ -116,7 +116,8 @@ class ObjectStoreMotoTest {
         .containsExactly(other);
     assertThat(
             owned.delete(me, AwsIdentity.OPERATOR, null, "store", "shared.bin", Optional.empty()))
-        .isEqualTo(OwnedObjects.Deletion.DELETED);
+        .extracting(OwnedObjects.Deletion::result)
+        .isEqualTo(OwnedObjects.Result.DELETED);
     assertThat(s3.listMultipartUploads(b -> b.bucket("store")).uploads())
         .extracting(u -> u.uploadId())
         .containsExactly(other);

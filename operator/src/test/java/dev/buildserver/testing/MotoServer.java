@@ -16,14 +16,19 @@ import java.time.Instant;
  * The AWS emulator for tests: one moto server on a free 127.0.0.1 port for the whole test run,
  * started on first use from the project venv (.venv). A user-set {@code AWS_ENDPOINT_URL} is used
  * instead (a real account, an emulator you run), and then nothing is started. With the system
- * property {@code buildserver.aws.emulator=localstack} (set by {@code mvn -Plocalstack}) it is one
- * LocalStack container instead: the class {@value #LOCALSTACK_CLASS} lives in {@code
- * src/test-localstack}, compiled only under that profile, so the default build has no
- * Testcontainers on its class path.
+ * property {@code buildserver.aws.emulator=localstack} (set by {@code make test-localstack}, that
+ * is {@code mvn -Plocalstack}) it is LocalStack instead: a Testcontainers container where Docker
+ * answers (the class {@value #LOCALSTACK_CLASS} lives in {@code src/test-localstack}, compiled only
+ * under that profile), else a host process ({@link LocalStackProcess}). With {@code seaweedfs} (set
+ * by {@code make test-seaweedfs}) it is a real S3 server, {@link SeaweedFsServer}, for the S3
+ * tests.
  */
 public final class MotoServer {
 
-  /** System property that picks the emulator: {@code moto} (the default) or {@code localstack}. */
+  /**
+   * System property that picks the emulator: {@code moto} (the default), {@code localstack}, or
+   * {@code seaweedfs} (S3 only).
+   */
   public static final String EMULATOR_PROPERTY = "buildserver.aws.emulator";
 
   static final String LOCALSTACK_CLASS = "dev.buildserver.testing.LocalStackEmulator";
@@ -102,13 +107,18 @@ public final class MotoServer {
   private static MotoServer start() {
     String choice = System.getProperty(EMULATOR_PROPERTY, "moto");
     if (choice.equals("localstack")) {
-      Emulator localStack = localStack();
+      Emulator localStack = localStackWhereItRuns();
       useDummyCredentials();
       return new MotoServer(localStack.endpoint(), null, false, localStack);
     }
+    if (choice.equals("seaweedfs")) {
+      Emulator seaweed = new SeaweedFsServer();
+      useDummyCredentials();
+      return new MotoServer(seaweed.endpoint(), null, false, seaweed);
+    }
     if (!choice.equals("moto")) {
       throw new IllegalStateException(
-          EMULATOR_PROPERTY + "=" + choice + " is not an emulator: moto or localstack");
+          EMULATOR_PROPERTY + "=" + choice + " is not an emulator: moto, localstack or seaweedfs");
     }
     String userEndpoint = System.getenv("AWS_ENDPOINT_URL");
     if (userEndpoint != null && !userEndpoint.isBlank()) {
@@ -136,8 +146,49 @@ public final class MotoServer {
     }
   }
 
+  /** System property: {@code auto} (the default), {@code container} or {@code host}. */
+  public static final String LOCALSTACK_RUNTIME_PROPERTY = "buildserver.localstack.runtime";
+
+  /**
+   * LocalStack through Testcontainers where a Docker engine answers, else as a host process from
+   * the pinned venv ({@link LocalStackProcess}); {@value #LOCALSTACK_RUNTIME_PROPERTY} forces one.
+   * Which one ran is written to operator/target/localstack-runtime.txt, which make prints.
+   */
+  private static Emulator localStackWhereItRuns() {
+    String runtime = System.getProperty(LOCALSTACK_RUNTIME_PROPERTY, "auto");
+    boolean container =
+        switch (runtime) {
+          case "container" -> true;
+          case "host" -> false;
+          case "auto" -> dockerAnswers();
+          default ->
+              throw new IllegalStateException(
+                  LOCALSTACK_RUNTIME_PROPERTY + "=" + runtime + " is not auto, container or host");
+        };
+    Emulator emulator = container ? localStackContainer() : new LocalStackProcess();
+    String version = RepoFiles.pinned("LOCALSTACK_VERSION");
+    String told =
+        container
+            ? "LocalStack " + version + ": a Testcontainers container (Docker answered)"
+            : "LocalStack " + version + ": a host process from .venv-localstack (no Docker)";
+    try {
+      Path file = RepoFiles.repo().resolve("operator/target/localstack-runtime.txt");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, told + " at " + emulator.endpoint() + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return emulator;
+  }
+
+  /** Whether a Docker engine is there to ask: DOCKER_HOST, or the default socket. */
+  private static boolean dockerAnswers() {
+    String host = System.getenv("DOCKER_HOST");
+    return (host != null && !host.isBlank()) || Files.exists(Path.of("/var/run/docker.sock"));
+  }
+
   /** Started reflectively: its class and Testcontainers are on the class path only then. */
-  private static Emulator localStack() {
+  private static Emulator localStackContainer() {
     try {
       return (Emulator) Class.forName(LOCALSTACK_CLASS).getDeclaredConstructor().newInstance();
     } catch (ClassNotFoundException | NoClassDefFoundError e) {
