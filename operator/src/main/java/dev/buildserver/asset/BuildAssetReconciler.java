@@ -209,9 +209,10 @@ public class BuildAssetReconciler
             "Cannot delete " + location + " yet: " + problem.getMessage());
         throw problem; // retried with backoff; set deletionPolicy: Retain to give up
       }
-      if (problem.kind() == Reason.UnsafeDeleteRefused) {
+      if (problem.kind() == Reason.UnsafeDeleteRefused
+          || problem.kind() == Reason.UntrustedCertificate) {
         // The object is kept and the BuildAsset waits, saying why, until the user deletes the
-        // object or lets it go with deletionPolicy: Retain.
+        // object, fixes the CA bundle, or lets it go with deletionPolicy: Retain.
         status.record(
             asset,
             status.editable(asset, BuildAssetStatus::new),

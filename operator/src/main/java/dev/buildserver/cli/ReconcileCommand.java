@@ -106,6 +106,9 @@ public class ReconcileCommand implements Callable<Integer> {
     if (current == null) {
       throw new CliException(shown + " not found in namespace " + ns, 1);
     }
+    if (current.isMarkedForDeletion()) {
+      throw new CliException(shown + " is being deleted: there is nothing left to reconcile", 1);
+    }
     if (Pause.isPaused(current)) {
       throw new CliException(
           shown

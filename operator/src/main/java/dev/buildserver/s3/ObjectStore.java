@@ -150,14 +150,49 @@ public class ObjectStore implements AutoCloseable {
   public record Deleted(boolean deleted, Optional<String> warning) {}
 
   /**
+   * What is known, before a delete, of how the store treats {@code If-Match} on DeleteObject:
+   * {@code support} is null when it could not be learnt; {@code probed} when a probe ran just now;
+   * {@code warning} is set the first time an endpoint turns out not to honour it.
+   */
+  public record DeletePlan(
+      ConditionalDeletes.Support support, boolean probed, Optional<String> warning) {
+
+    /** For an object with a version: deleted by its versionId, whatever the store's If-Match. */
+    public static final DeletePlan BY_VERSION = new DeletePlan(null, false, Optional.empty());
+  }
+
+  /** Whether a versionId names a version (a versioned bucket), not the "null" of an unversioned. */
+  static boolean versioned(String versionId) {
+    return versionId != null && !versionId.isBlank() && !"null".equals(versionId);
+  }
+
+  /**
+   * Learns, once per endpoint and bucket, whether the store honours {@code If-Match} on
+   * DeleteObject ({@link #probeConditionalDeletes}). Called before the owner is read, so that the
+   * probe does not widen the gap between that read and the delete.
+   */
+  public DeletePlan planDelete(AwsIdentity identity, String region, String bucket, String key) {
+    String endpoint = aws.s3Endpoint(region);
+    Optional<ConditionalDeletes.Support> known = deletes.known(endpoint, bucket);
+    if (known.isPresent()) {
+      return new DeletePlan(known.get(), false, NONE);
+    }
+    ConditionalDeletes.Support learnt = probeConditionalDeletes(identity, region, bucket, key);
+    return learnt == null
+        ? new DeletePlan(null, true, NONE)
+        : new DeletePlan(learnt, true, deletes.learn(endpoint, bucket, learnt));
+  }
+
+  /**
    * Deletes exactly the object that was seen: the version {@code versionId} on a versioned bucket,
    * else only while the key still holds {@code etag}. Returns not deleted when the key was replaced
    * meanwhile (the newer object is left alone); a missing object or bucket is not an error.
    *
-   * <p>On a store that does not honour {@code If-Match} on DeleteObject (learnt once per endpoint
-   * and bucket by {@link #probeConditionalDeletes}), the caller's read of the owner is the only
-   * check: the object is deleted unconditionally, or kept with an {@link
-   * Reason#UnsafeDeleteRefused} problem under {@code buildserver.s3.unsafe-deletes: refuse}.
+   * <p>Where {@code plan} says the store does not honour {@code If-Match} on DeleteObject, the
+   * caller's read of the owner is the only check: the object is deleted unconditionally, or kept
+   * with an {@link Reason#UnsafeDeleteRefused} problem under {@code buildserver.s3.unsafe-deletes:
+   * refuse}. Where it could not be learnt, {@code refuse} keeps the object too, and {@code allow}
+   * tries the conditional delete and learns from a 501.
    */
   public Deleted deleteExactly(
       AwsIdentity identity,
@@ -165,25 +200,17 @@ public class ObjectStore implements AutoCloseable {
       String bucket,
       String key,
       String etag,
-      String versionId) {
-    if (versionId != null && !versionId.isBlank() && !"null".equals(versionId)) {
-      return new Deleted(delete(identity, region, bucket, key, b -> b.versionId(versionId)), NONE);
-    }
-    if (etag == null) {
-      return new Deleted(delete(identity, region, bucket, key, b -> {}), NONE);
+      String versionId,
+      DeletePlan plan) {
+    if (versioned(versionId)) {
+      return new Deleted(
+          delete(identity, region, bucket, key, b -> b.versionId(versionId)), plan.warning());
     }
     String endpoint = aws.s3Endpoint(region);
-    Optional<String> warning = Optional.empty();
-    ConditionalDeletes.Support support = deletes.known(endpoint, bucket).orElse(null);
-    if (support == null) {
-      support = probeConditionalDeletes(identity, region, bucket, key);
-      if (support != null) {
-        warning = deletes.learn(endpoint, bucket, support);
-      }
-    }
-    if (support == null || support == ConditionalDeletes.Support.HONOURED) {
+    ConditionalDeletes.Support support = etag == null ? null : plan.support();
+    if (support == ConditionalDeletes.Support.HONOURED) {
       return new Deleted(
-          delete(identity, region, bucket, key, b -> b.ifMatch(ETags.quote(etag))), warning);
+          delete(identity, region, bucket, key, b -> b.ifMatch(ETags.quote(etag))), plan.warning());
     }
     if (deletes.refusesUnsafeDeletes()) {
       throw new Problem(
@@ -192,55 +219,96 @@ public class ObjectStore implements AutoCloseable {
               + " is kept: the S3 store at "
               + endpoint
               + " "
-              + support.says()
+              + (support == null
+                  ? "could not be asked whether it honours If-Match on DeleteObject (the probe"
+                      + " next to the key could not be written)"
+                  : support.says())
               + " and buildserver.s3.unsafe-deletes is refuse; delete the object yourself to let"
               + " its owner go",
           false);
     }
+    if (support == null && etag != null) {
+      try {
+        return new Deleted(
+            delete(identity, region, bucket, key, b -> b.ifMatch(ETags.quote(etag))),
+            plan.warning());
+      } catch (Problem p) {
+        if (!(p.getCause() instanceof S3Exception e && notImplemented(e))) {
+          throw p;
+        }
+        Optional<String> warning =
+            deletes.learn(endpoint, bucket, ConditionalDeletes.Support.NOT_IMPLEMENTED);
+        return new Deleted(delete(identity, region, bucket, key, b -> {}), warning);
+      }
+    }
     // The caller read the owner just before: that read is the only check this store allows.
-    return new Deleted(delete(identity, region, bucket, key, b -> {}), warning);
+    return new Deleted(delete(identity, region, bucket, key, b -> {}), plan.warning());
   }
 
   /**
    * Learns whether the store honours {@code If-Match} on DeleteObject, on an object of the
-   * operator's own: a marker written next to {@code key} (so that a key-prefix policy allows it),
-   * deleted with a mismatching ETag, then removed. Returns null when the marker cannot be written
-   * (no permission there): the caller keeps its conditional delete.
+   * operator's own: a marker written next to {@code key} (so that a key-prefix policy allows it; at
+   * the bucket's root when that name would be too long), deleted with a mismatching ETag, then
+   * removed, conditionally where the store allows it (a bucket policy may demand it). Returns null
+   * when the marker cannot be written (no permission there).
    */
   private ConditionalDeletes.Support probeConditionalDeletes(
       AwsIdentity identity, String region, String bucket, String key) {
+    String name = ".buildserver-delete-probe-" + java.util.UUID.randomUUID();
+    String folder = key.substring(0, key.lastIndexOf('/') + 1);
     String marker =
-        key.substring(0, key.lastIndexOf('/') + 1)
-            + ".buildserver-delete-probe-"
-            + java.util.UUID.randomUUID();
+        (folder + name).getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 1024
+            ? folder + name
+            : name;
     S3Client s3 = aws.s3(identity, region);
+    String markerEtag;
     try {
-      s3.putObject(b -> b.bucket(bucket).key(marker), RequestBody.fromBytes(new byte[0]));
+      markerEtag =
+          s3.putObject(b -> b.bucket(bucket).key(marker), RequestBody.fromBytes(new byte[0]))
+              .eTag();
     } catch (S3Exception | SdkClientException e) {
       LOG.debug("Could not write a probe next to {}: {}", location(bucket, key), e.toString());
       return null;
     }
+    ConditionalDeletes.Support support = null;
     try {
       s3.deleteObject(b -> b.bucket(bucket).key(marker).ifMatch(MISMATCH));
-      return ConditionalDeletes.Support.IGNORED; // the marker went despite the mismatch
+      support = ConditionalDeletes.Support.IGNORED; // the marker went despite the mismatch
     } catch (S3Exception e) {
       if (e.statusCode() == 412 || "PreconditionFailed".equals(S3Errors.code(e))) {
-        return ConditionalDeletes.Support.HONOURED;
+        support = ConditionalDeletes.Support.HONOURED;
+      } else if (notImplemented(e)) {
+        support = ConditionalDeletes.Support.NOT_IMPLEMENTED;
+      } else {
+        LOG.debug("The delete probe next to {} answered {}", location(bucket, key), e.statusCode());
       }
-      if (e.statusCode() == 501 || "NotImplemented".equals(S3Errors.code(e))) {
-        return ConditionalDeletes.Support.NOT_IMPLEMENTED;
-      }
-      LOG.debug("The delete probe next to {} answered {}", location(bucket, key), e.statusCode());
-      return null;
     } catch (SdkClientException e) {
       throw S3Errors.unreachable(e);
     } finally {
-      try {
-        s3.deleteObject(b -> b.bucket(bucket).key(marker));
-      } catch (S3Exception | SdkClientException e) {
-        LOG.warn("Could not remove the delete probe {}", location(bucket, marker));
-      }
+      removeMarker(s3, bucket, marker, markerEtag, support);
     }
+    return support;
+  }
+
+  /** Removes the probe's marker: conditionally, unless the store cannot take the condition. */
+  private static void removeMarker(
+      S3Client s3, String bucket, String marker, String etag, ConditionalDeletes.Support support) {
+    try {
+      if (support == ConditionalDeletes.Support.IGNORED) {
+        return; // the probe's delete took it
+      }
+      if (support == ConditionalDeletes.Support.NOT_IMPLEMENTED || etag == null) {
+        s3.deleteObject(b -> b.bucket(bucket).key(marker));
+      } else {
+        s3.deleteObject(b -> b.bucket(bucket).key(marker).ifMatch(etag));
+      }
+    } catch (S3Exception | SdkClientException e) {
+      LOG.warn("Could not remove the delete probe {}: {}", location(bucket, marker), e.toString());
+    }
+  }
+
+  private static boolean notImplemented(S3Exception e) {
+    return e.statusCode() == 501 || "NotImplemented".equals(S3Errors.code(e));
   }
 
   /** One DeleteObject; false when a precondition failed (the key holds another object now). */

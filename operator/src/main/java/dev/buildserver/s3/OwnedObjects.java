@@ -189,13 +189,27 @@ public class OwnedObjects {
     if (existing.isEmpty()) {
       return Deletion.of(Result.ABSENT);
     }
-    ObjectInfo object = existing.get();
-    boolean owned = ObjectOwner.from(object.metadata()).map(owner::sameAs).orElse(false);
-    if (!owned) {
+    if (!ObjectOwner.from(existing.get().metadata()).map(owner::sameAs).orElse(false)) {
       return Deletion.of(Result.NOT_OWNED);
     }
+    // Learnt once per bucket; after a probe the owner is read again, so that the read the delete
+    // relies on stays close to it.
+    var plan =
+        ObjectStore.versioned(existing.get().versionId())
+            ? ObjectStore.DeletePlan.BY_VERSION // the version read is what goes: no probe
+            : store.planDelete(identity, region, bucket, key);
+    if (plan.probed()) {
+      existing = store.head(identity, region, bucket, key, null);
+    }
+    ObjectInfo object = existing.orElse(null);
+    if (object == null) {
+      return new Deletion(Result.ABSENT, plan.warning());
+    }
+    if (!ObjectOwner.from(object.metadata()).map(owner::sameAs).orElse(false)) {
+      return new Deletion(Result.NOT_OWNED, plan.warning());
+    }
     var deleted =
-        store.deleteExactly(identity, region, bucket, key, object.etag(), object.versionId());
+        store.deleteExactly(identity, region, bucket, key, object.etag(), object.versionId(), plan);
     // Not deleted: replaced between the HEAD and the DELETE, so no longer ours.
     return new Deletion(deleted.deleted() ? Result.DELETED : Result.NOT_OWNED, deleted.warning());
   }

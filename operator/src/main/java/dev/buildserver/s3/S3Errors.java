@@ -115,7 +115,10 @@ public final class S3Errors {
    */
   public static Problem unreachable(SdkClientException e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof javax.net.ssl.SSLHandshakeException) {
+      // The certificate itself is refused (not a handshake cut short by a restart, say).
+      if (cause instanceof java.security.cert.CertPathBuilderException
+          || cause instanceof java.security.cert.CertPathValidatorException
+          || cause instanceof java.security.cert.CertificateException) {
         // Not transient: the store's certificate stays untrusted until the setting changes.
         return new Problem(
             Reason.UntrustedCertificate,

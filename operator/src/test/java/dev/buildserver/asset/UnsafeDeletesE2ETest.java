@@ -3,6 +3,8 @@ package dev.buildserver.asset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.buildserver.aws.AwsClients;
+import dev.buildserver.aws.AwsSettings;
 import dev.buildserver.testing.Cluster;
 import dev.buildserver.testing.InProcessOperator;
 import dev.buildserver.testing.KubeApi;
@@ -37,6 +39,7 @@ class UnsafeDeletesE2ETest {
   private InProcessOperator operator;
   private Cluster cluster;
   private S3Client s3;
+  private AwsClients moto;
 
   @AfterEach
   void stop() {
@@ -45,6 +48,9 @@ class UnsafeDeletesE2ETest {
     }
     if (front != null) {
       front.close();
+    }
+    if (moto != null) {
+      moto.close();
     }
   }
 
@@ -103,6 +109,10 @@ class UnsafeDeletesE2ETest {
 
   private void start(S3Front.Deletes store, String unsafeDeletes) {
     front = S3Front.before(MotoServer.get().endpoint(), store);
+    AwsSettings direct = new AwsSettings();
+    direct.setEndpoint(MotoServer.get().endpoint());
+    direct.setRegion("us-east-1");
+    moto = new AwsClients(direct);
     String namespace = KubeApi.get().newNamespace("unsafe-deletes");
     cluster = new Cluster(k8s, namespace);
     operator =
@@ -114,7 +124,7 @@ class UnsafeDeletesE2ETest {
                 "buildserver.s3.unsafe-deletes",
                 unsafeDeletes),
             namespace);
-    s3 = operator.s3(); // the operator's own client goes through the front; this one does not
+    s3 = moto.s3("us-east-1"); // the test's own view: straight to moto, not through the front
   }
 
   private BuildAsset asset(String name, String bucket, String key) {

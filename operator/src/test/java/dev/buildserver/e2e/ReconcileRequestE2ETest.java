@@ -137,9 +137,18 @@ class ReconcileRequestE2ETest {
     cluster.awaitReady(asset, "Paused");
     s3.deleteObject(b -> b.bucket(bucket).key("p.txt"));
 
+    BuildAsset awake =
+        cluster.create(
+            BuildAsset.class,
+            "metadata: {name: awake}\nspec: {bucket: %s, key: q.txt, source: {inline: y}}"
+                .formatted(bucket));
+    cluster.awaitReady(awake, "Uploaded");
+
     request(asset, "while-paused");
-    // Bounded: long enough for a reconcile the annotation started to have written its status.
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    request(awake, "after-the-paused-one");
+    // A barrier: the request made after the paused one has been acted on, so the paused one's
+    // reconcile (requested first, same process) has run too.
+    await().atMost(PROMPTLY).until(() -> handled(awake), "after-the-paused-one"::equals);
 
     assertThat(handled(asset)).isNotEqualTo("while-paused");
     assertThat(exists(bucket, "p.txt")).isFalse();

@@ -98,7 +98,7 @@ class ConditionalDeletesMotoTest {
                 .value())
         .isEqualTo(1.0);
     assertThat(front.conditionalDeletes()).isEqualTo(1); // the one probe, then none
-    assertThat(moto.listObjectsV2(b -> b.bucket("shared")).contents()).isEmpty(); // probe gone
+    assertThat(keys()).isEmpty(); // the probe's marker is gone too
   }
 
   @ParameterizedTest
@@ -161,13 +161,68 @@ class ConditionalDeletesMotoTest {
     String stale = moto.headObject(b -> b.bucket("shared").key("a.txt")).eTag();
     put("a.txt", ME, "rewritten by someone else");
 
-    var kept = store.deleteExactly(AwsIdentity.OPERATOR, null, "shared", "a.txt", stale, null);
+    var plan = store.planDelete(AwsIdentity.OPERATOR, null, "shared", "a.txt");
+    var kept =
+        store.deleteExactly(AwsIdentity.OPERATOR, null, "shared", "a.txt", stale, null, plan);
 
+    assertThat(plan.probed()).isTrue();
     assertThat(kept.deleted()).isFalse();
     assertThat(kept.warning()).isEmpty();
     assertThat(exists("a.txt")).isTrue();
     assertThat(deletes.known(MotoServer.get().endpoint().toString(), "shared"))
         .contains(ConditionalDeletes.Support.HONOURED);
+    assertThat(keys()).containsExactly("a.txt"); // the probe's marker is gone
+    assertThat(store.planDelete(AwsIdentity.OPERATOR, null, "shared", "a.txt").probed())
+        .isFalse(); // learnt once
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = S3Front.Deletes.class,
+      names = {"NOT_IMPLEMENTED", "IGNORED"})
+  void aKeyTooLongForAMarkerBesideItIsProbedAtTheRoot(S3Front.Deletes kind) {
+    OwnedObjects owned = through(kind, S3Settings.UnsafeDeletes.ALLOW);
+    String key = "d".repeat(1000) + "/f.txt"; // a marker in its folder would pass 1024 bytes
+    put(key, ME);
+
+    assertThat(delete(owned, key).result()).isEqualTo(OwnedObjects.Result.DELETED);
+
+    assertThat(keys()).isEmpty();
+  }
+
+  @Test
+  void refusingUnsafeDeletesKeepsTheObjectWhenTheStoreCannotBeAsked() {
+    OwnedObjects owned = through(S3Front.Deletes.IGNORED, S3Settings.UnsafeDeletes.REFUSE);
+    front.denyingWrites(".buildserver-delete-probe-"); // a policy that allows only some keys
+    put("asked.txt", ME);
+
+    assertThatThrownBy(() -> delete(owned, "asked.txt"))
+        .isInstanceOfSatisfying(
+            Problem.class,
+            p -> {
+              assertThat(p.kind()).isEqualTo(Reason.UnsafeDeleteRefused);
+              assertThat(p.getMessage()).contains("could not be asked");
+            });
+    assertThat(keys()).containsExactly("asked.txt");
+  }
+
+  @Test
+  void allowingUnsafeDeletesLearnsFromTheDeleteWhenTheStoreCannotBeAsked() {
+    OwnedObjects owned = through(S3Front.Deletes.NOT_IMPLEMENTED, S3Settings.UnsafeDeletes.ALLOW);
+    front.denyingWrites(".buildserver-delete-probe-");
+    put("learnt.txt", ME);
+
+    var deletion = delete(owned, "learnt.txt");
+
+    assertThat(deletion.result()).isEqualTo(OwnedObjects.Result.DELETED);
+    assertThat(deletion.warning()).hasValueSatisfying(w -> assertThat(w).contains("501"));
+    assertThat(keys()).isEmpty();
+  }
+
+  private java.util.List<String> keys() {
+    return moto.listObjectsV2(b -> b.bucket("shared")).contents().stream()
+        .map(o -> o.key())
+        .toList();
   }
 
   private OwnedObjects through(S3Front.Deletes kind, S3Settings.UnsafeDeletes mode) {

@@ -71,6 +71,7 @@ public final class S3Front implements AutoCloseable {
   private final AtomicInteger conditionalDeletes = new AtomicInteger();
   private final AtomicInteger forwarded = new AtomicInteger();
   private final TestCertificates certificates;
+  private volatile String deniedWrites;
 
   private S3Front(URI target, Deletes deletes, TestCertificates certificates) throws IOException {
     this.target = target;
@@ -126,6 +127,15 @@ public final class S3Front implements AutoCloseable {
     return forwarded.get();
   }
 
+  /**
+   * From now on, answers 403 AccessDenied to every PutObject whose key contains {@code keyPart}, as
+   * an IAM policy that allows only some keys would.
+   */
+  public S3Front denyingWrites(String keyPart) {
+    this.deniedWrites = keyPart;
+    return this;
+  }
+
   /** DeleteObject calls seen with {@code If-Match}. */
   public int conditionalDeletes() {
     return conditionalDeletes.get();
@@ -139,22 +149,41 @@ public final class S3Front implements AutoCloseable {
               && method.equals("DELETE")
               && exchange.getRequestHeaders().containsKey("If-Match")
               && exchange.getRequestURI().getRawQuery() == null; // not an abort or a version
+      String denied = deniedWrites;
+      if (denied != null
+          && method.equals("PUT")
+          && exchange.getRequestURI().getRawPath().contains(denied)) {
+        answer(exchange, 403, "AccessDenied", "Access Denied");
+        return;
+      }
       if (conditionalDelete) {
         conditionalDeletes.incrementAndGet();
         if (deletes == Deletes.NOT_IMPLEMENTED) {
-          byte[] body =
-              ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code>"
-                      + "<Message>A header you provided implies functionality that is not"
-                      + " implemented</Message></Error>")
-                  .getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/xml");
-          exchange.sendResponseHeaders(501, body.length);
-          exchange.getResponseBody().write(body);
+          answer(
+              exchange,
+              501,
+              "NotImplemented",
+              "A header you provided implies functionality that is not implemented");
           return;
         }
       }
       forward(exchange, conditionalDelete);
     }
+  }
+
+  /** An S3 error answer. */
+  private static void answer(HttpExchange exchange, int status, String code, String message)
+      throws IOException {
+    byte[] body =
+        ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                + code
+                + "</Code><Message>"
+                + message
+                + "</Message></Error>")
+            .getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/xml");
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
   }
 
   private void forward(HttpExchange exchange, boolean dropIfMatch) throws IOException {
