@@ -5,10 +5,11 @@ MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 BENCH_SIZES ?= 100,1000,10000
 S3 ?= moto
+FROM ?= f1b0c16
 
 .DEFAULT_GOAL := help
-.PHONY: help prereqs tools build crds test test-unit test-localstack test-seaweedfs lint fmt run stack demo bench chaos image chart clean
-# One version for the jar (pom.xml), the chart (version, appVersion) and the image: VersionsTest checks.
+.PHONY: help prereqs tools build crds test test-unit test-localstack test-seaweedfs lint fmt run stack demo bench chaos upgrade-test image chart clean
+# One version for the jar (pom.xml), the chart (version, appVersion) and the image: MainTest checks.
 VERSION := $(shell sed -n 's/^appVersion: "\(.*\)"$$/\1/p' helm/buildserver/Chart.yaml)
 IMAGE ?= ghcr.io/buildserver-dev/builder:$(VERSION)
 IMAGE_BASE ?= eclipse-temurin:17-jre
@@ -77,6 +78,13 @@ chaos: tools build ## the reliability suite at full size against the real jar: o
 	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dtest='ChaosE2ETest,HostileInputE2ETest' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dchaos.size=full -Dbuilder.jar=$(CURDIR)/$(JAR)
 	@.venv/bin/python hack/chaos-report.py operator/target/chaos docs/reliability.md
+
+upgrade-test: tools build ## today's operator takes over live resources from FROM's (default f1b0c16), then rolls back: operator/target/upgrade/summary.md
+	@from_dir="$$(MVN="$(MVN)" hack/upgrade-from.sh $(FROM))" && \
+	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.groups=upgrade -Dsurefire.excludedGroups=none \
+	  -Dtest=UpgradeE2ETest -Dsurefire.failIfNoSpecifiedTests=false -Dbuilder.jar=$(CURDIR)/$(JAR) \
+	  -Dupgrade.from="$$(git rev-parse --verify '$(FROM)^{commit}')" -Dupgrade.from.dir="$$from_dir" \
+	  -Dupgrade.today="$$(git rev-parse HEAD)$$(git diff --quiet HEAD || echo ' with uncommitted changes')"
 
 image: prereqs ## OCI image tarball operator/target/builder-image.tar (IMAGE, IMAGE_BASE; IMAGE_BASE=tar:///path for a local base)
 	$(MVN) $(MVN_FLAGS) -pl operator -DskipTests package $(JIB):buildTar -Dimage.base=$(IMAGE_BASE) -Dimage.name=$(IMAGE)

@@ -60,7 +60,10 @@ public class BuildAssetReconciler
   static final String CONFIG_MAPS = "configmaps";
   static final String SECRETS = "secrets";
 
-  /** How often a BuildAsset whose object is kept (unsafe deletes refused) looks again. */
+  /**
+   * How often a BuildAsset whose object is kept (unsafe deletes refused, certificate untrusted)
+   * looks again.
+   */
   static final Duration UNSAFE_DELETE_RECHECK = Duration.ofMinutes(1);
 
   private final ObjectStore store;

@@ -118,12 +118,22 @@ class HelmChartTest {
   }
 
   @Test
+  void oneReplicaStopsTheOldPodBeforeTheNewOneStarts() {
+    Deployment deployment = one(render(t -> t), Deployment.class);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(env(deployment))
+        .containsEntry("BUILDSERVER_OPERATOR_LEADER_ELECTION_ENABLED", "false");
+  }
+
+  @Test
   void moreThanOneReplicaElectsALeaderThroughALease() {
     List<HasMetadata> objects = render(t -> t.set("replicas", 2));
     Deployment deployment = one(objects, Deployment.class);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
     assertThat(env(deployment))
         .containsEntry("BUILDSERVER_OPERATOR_LEADER_ELECTION_ENABLED", "true");
+    assertThat(deployment.getSpec().getStrategy()).isNull(); // rolling: the Lease keeps one leader
     Role lease =
         objects.stream()
             .filter(o -> o instanceof Role)

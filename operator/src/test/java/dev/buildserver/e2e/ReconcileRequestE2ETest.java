@@ -68,12 +68,7 @@ class ReconcileRequestE2ETest {
   @Test
   void aBuildAssetChecksForDriftAtOnceAndEchoesTheRequest() {
     String bucket = "reconcile-now-" + System.nanoTime() % 100000;
-    BuildAsset asset =
-        cluster.create(
-            BuildAsset.class,
-            "metadata: {name: drifted}\nspec: {bucket: %s, key: a.txt, createBucket: true, source: {inline: hello}}"
-                .formatted(bucket));
-    cluster.awaitReady(asset, "Uploaded");
+    BuildAsset asset = uploaded("drifted", bucket, "a.txt");
     s3.deleteObject(b -> b.bucket(bucket).key("a.txt")); // changed outside
 
     request(asset, "2026-12-04T10:00:00Z");
@@ -127,22 +122,12 @@ class ReconcileRequestE2ETest {
   @Test
   void aPausedResourceDoesNotActAndTheCliSaysSo() {
     String bucket = "reconcile-paused-" + System.nanoTime() % 100000;
-    BuildAsset asset =
-        cluster.create(
-            BuildAsset.class,
-            "metadata: {name: resting}\nspec: {bucket: %s, key: p.txt, createBucket: true, source: {inline: x}}"
-                .formatted(bucket));
-    cluster.awaitReady(asset, "Uploaded");
+    BuildAsset asset = uploaded("resting", bucket, "p.txt");
     cluster.annotate(asset, "buildserver.dev/paused", "true");
     cluster.awaitReady(asset, "Paused");
     s3.deleteObject(b -> b.bucket(bucket).key("p.txt"));
 
-    BuildAsset awake =
-        cluster.create(
-            BuildAsset.class,
-            "metadata: {name: awake}\nspec: {bucket: %s, key: q.txt, source: {inline: y}}"
-                .formatted(bucket));
-    cluster.awaitReady(awake, "Uploaded");
+    BuildAsset awake = uploaded("awake", bucket, "q.txt");
 
     request(asset, "while-paused");
     request(awake, "after-the-paused-one");
@@ -160,12 +145,7 @@ class ReconcileRequestE2ETest {
   @Test
   void builderReconcileWaitsForTheEchoAndPrintsTheCondition() {
     String bucket = "reconcile-cli-" + System.nanoTime() % 100000;
-    BuildAsset asset =
-        cluster.create(
-            BuildAsset.class,
-            "metadata: {name: by-cli}\nspec: {bucket: %s, key: c.txt, createBucket: true, source: {inline: x}}"
-                .formatted(bucket));
-    cluster.awaitReady(asset, "Uploaded");
+    BuildAsset asset = uploaded("by-cli", bucket, "c.txt");
     s3.deleteObject(b -> b.bucket(bucket).key("c.txt"));
 
     var done = cli("reconcile", "buildassets/by-cli", "--wait", "--timeout", "60s");
@@ -187,6 +167,16 @@ class ReconcileRequestE2ETest {
     var badKind = cli("reconcile", "pods/x");
     assertThat(badKind.exitCode()).isEqualTo(2);
     assertThat(badKind.stderr()).contains("'pods' is not a kind here");
+  }
+
+  /** A BuildAsset of inline content, Ready. */
+  private static BuildAsset uploaded(String name, String bucket, String key) {
+    BuildAsset asset =
+        cluster.create(
+            BuildAsset.class,
+            "metadata: {name: %s}\nspec: {bucket: %s, key: %s, createBucket: true, source: {inline: x}}"
+                .formatted(name, bucket, key));
+    return cluster.awaitReady(asset, "Uploaded");
   }
 
   private static void request(CustomResource<?, ?> resource, String value) {
