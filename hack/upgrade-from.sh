@@ -25,13 +25,14 @@ fi
 if [ ! -d "$dir" ]; then
   git worktree prune # a worktree under target/ goes with mvn clean; git still lists it until pruned
   mkdir -p "$(dirname "$dir")"
-  git worktree add --detach --quiet "$dir" "$sha"
+  git worktree add --detach --quiet "$dir" "$sha" >&2
 fi
 if [ -f "$jar" ]; then
   echo "hack/upgrade-from.sh: $jar of ${sha:0:12} is built already" >&2
 else
   echo "hack/upgrade-from.sh: building the jar of ${sha:0:12} in $dir (once)" >&2
-  (cd "$dir" && ${MVN:-mvn} -B -ntp -q package -DskipTests)
+  # Its output goes to stderr: stdout carries only the path, which make upgrade-test reads.
+  (cd "$dir" && ${MVN:-mvn} -B -ntp -q package -DskipTests) >&2
   [ -f "$jar" ] || { echo "hack/upgrade-from.sh: the build of ${sha:0:12} made no $jar" >&2; exit 1; }
 fi
 ls "$dir"/crds/*.yml >/dev/null
