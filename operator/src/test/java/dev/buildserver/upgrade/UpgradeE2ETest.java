@@ -344,7 +344,12 @@ class UpgradeE2ETest {
     Path dir = Path.of(System.getProperty("upgrade.from.dir", ""));
     if (commit.isBlank() || !Files.isDirectory(dir)) {
       throw new IllegalStateException(
-          "-Dupgrade.from and -Dupgrade.from.dir are not set: run make upgrade-test (FROM=commit)");
+          "-Dupgrade.from ('"
+              + commit
+              + "') and -Dupgrade.from.dir ('"
+              + dir
+              + "') do not name the earlier release's worktree: run make upgrade-test"
+              + " (FROM=commit)");
     }
     return new Release(
         commit.substring(0, Math.min(12, commit.length())),
