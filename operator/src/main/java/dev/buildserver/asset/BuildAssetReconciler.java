@@ -36,7 +36,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +59,6 @@ public class BuildAssetReconciler
   static final String CONFIG_MAPS = "configmaps";
   static final String SECRETS = "secrets";
 
-  /**
-   * How often a BuildAsset whose object is kept (unsafe deletes refused, certificate untrusted)
-   * looks again.
-   */
-  static final Duration UNSAFE_DELETE_RECHECK = Duration.ofMinutes(1);
-
   private final ObjectStore store;
   private final OwnedObjects owned;
   private final UrlSource urls;
@@ -73,6 +66,7 @@ public class BuildAssetReconciler
   private final EventRecorder events;
   private final Clock clock;
   private final WorkloadIdentities identities;
+  private final AssetDeletion deletion;
 
   /** A shard's names-only stores of Secrets and ConfigMaps, by type (none when not sharded). */
   private final Map<Class<?>, MetadataOnlyStore<?>> shardStores = new ConcurrentHashMap<>();
@@ -86,6 +80,7 @@ public class BuildAssetReconciler
       Clock clock,
       WorkloadIdentities identities) {
     this.identities = identities;
+    this.deletion = new AssetDeletion(owned, status, events);
     this.store = store;
     this.owned = owned;
     this.urls = urls;
@@ -168,67 +163,7 @@ public class BuildAssetReconciler
 
   @Override
   public DeleteControl cleanup(BuildAsset asset, Context<BuildAsset> context) {
-    var spec = asset.getSpec();
-    if (spec.deletionPolicy() == BuildAssetSpec.DeletionPolicy.Retain) {
-      return DeleteControl.defaultDelete();
-    }
-    String location = ObjectStore.location(spec.bucket(), spec.key());
-    if (Pause.isPaused(asset)) {
-      events.record(
-          asset, false, "Retained", "Left " + location + " in place: the BuildAsset is paused");
-      return DeleteControl.defaultDelete();
-    }
-    try {
-      // The store defaults a missing region.
-      Optional<String> upload =
-          Optional.ofNullable(asset.getStatus()).map(BuildAssetStatus::getUploadId);
-      var deletion =
-          owned.delete(
-              ObjectOwner.of(asset),
-              identityOf(asset),
-              spec.region(),
-              spec.bucket(),
-              spec.key(),
-              upload);
-      deletion.warning().ifPresent(w -> events.record(asset, true, "UnsafeDelete", w));
-      switch (deletion.result()) {
-        case DELETED -> events.record(asset, false, "Deleted", "Deleted " + location);
-        case NOT_OWNED ->
-            events.record(
-                asset,
-                false,
-                "Retained",
-                "Left " + location + " in place: this BuildAsset did not write what is there now");
-        case ABSENT -> {
-          // nothing to delete
-        }
-      }
-    } catch (Problem problem) {
-      if (problem.retryable()) {
-        events.record(
-            asset,
-            true,
-            problem.reason(),
-            "Cannot delete " + location + " yet: " + problem.getMessage());
-        throw problem; // retried with backoff; set deletionPolicy: Retain to give up
-      }
-      if (problem.kind() == Reason.UnsafeDeleteRefused
-          || problem.kind() == Reason.UntrustedCertificate) {
-        // The object is kept and the BuildAsset waits, saying why, until the user deletes the
-        // object, fixes the CA bundle, or lets it go with deletionPolicy: Retain.
-        status.record(
-            asset,
-            status.editable(asset, BuildAssetStatus::new),
-            ConditionSpec.notReady(
-                problem.reason(),
-                problem.getMessage() + ", or set spec.deletionPolicy: Retain to keep it"),
-            context);
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(UNSAFE_DELETE_RECHECK);
-      }
-      events.record(
-          asset, true, problem.reason(), "Left " + location + " in place: " + problem.getMessage());
-    }
-    return DeleteControl.defaultDelete();
+    return deletion.cleanup(asset, this::identityOf, context);
   }
 
   @Override

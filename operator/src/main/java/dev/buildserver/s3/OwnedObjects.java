@@ -195,8 +195,8 @@ public class OwnedObjects {
     // Learnt once per bucket; after a probe the owner is read again, so that the read the delete
     // relies on stays close to it.
     var plan =
-        ObjectStore.versioned(existing.get().versionId())
-            ? ObjectStore.DeletePlan.BY_VERSION // the version read is what goes: no probe
+        ExactDeletes.versioned(existing.get().versionId())
+            ? ExactDeletes.DeletePlan.BY_VERSION // the version read is what goes: no probe
             : store.planDelete(identity, region, bucket, key);
     if (plan.probed()) {
       existing = store.head(identity, region, bucket, key, null);
