@@ -4,16 +4,29 @@ MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 JAR := operator/target/builder.jar
 BENCH_SIZES ?= 100,1000,10000
+comma := ,
+# make bench runs the operator on Java 25 and, side by side, on this Java 17 (BENCH_JDK17= to skip).
+BENCH_JDK17 ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-17-jdk-amd64))
 S3 ?= moto
 FROM ?= f1b0c16
+# Java 25 builds, tests and runs everything (hack/jdk.sh finds it or says what is missing); the
+# bytecode stays at 17. JDK=/path runs a target on another JDK, e.g. Java 17 to compare.
+JDK ?= $(shell hack/jdk.sh)
+JDK_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JDK)/release 2>/dev/null)
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+ifeq ($(shell [ "0$(JDK_MAJOR)" -ge 24 ] && echo new),new)
+# Maven's own Guava and Guice use sun.misc.Unsafe, which Java 24+ warns about on every build.
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help prereqs tools build crds test test-unit test-localstack test-seaweedfs lint fmt run stack demo bench chaos upgrade-test image chart clean
 # One version for the jar (pom.xml), the chart (version, appVersion) and the image: MainTest checks.
 VERSION := $(shell sed -n 's/^appVersion: "\(.*\)"$$/\1/p' helm/buildserver/Chart.yaml)
 IMAGE ?= ghcr.io/buildserver-dev/builder:$(VERSION)
-IMAGE_BASE ?= eclipse-temurin:17-jre
-JIB := com.google.cloud.tools:jib-maven-plugin:3.4.6
+IMAGE_BASE ?= eclipse-temurin:25-jre
+CONTAINER_TOOL ?= $(notdir $(firstword $(shell command -v docker podman 2>/dev/null)))
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,9 +40,9 @@ tools: prereqs ## install the local test rig: moto and LocalStack venvs, the Kub
 	@hack/kube-binaries.sh >/dev/null
 	@hack/toxiproxy.sh >/dev/null
 
-build: prereqs ## build operator/target/builder.jar (no tests) and its class-data archive for bin/builder
+build: prereqs ## build operator/target/builder.jar (no tests) and its AOT cache for bin/builder (Java 25)
 	$(MVN) $(MVN_FLAGS) -q package -DskipTests
-	@hack/cds-archive.sh
+	@hack/aot-cache.sh
 
 crds: prereqs ## regenerate crds/ (and the chart's copy) from the Java API types
 	$(MVN) $(MVN_FLAGS) -q process-test-classes
@@ -70,8 +83,9 @@ demo: tools build ## start the local stack, apply every example, show the result
 
 bench: tools build ## benchmarks (kept out of make test): docs/benchmarks.md and docs/benchmarks.png (BENCH_SIZES=100,1000,10000)
 	rm -rf operator/target/bench
-	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dbench.sizes=$(BENCH_SIZES)
-	@hack/bench-report.sh
+	$(MVN) $(MVN_FLAGS) test -Dskip.e2e=true -Dsurefire.groups=bench -Dsurefire.excludedGroups=none -Dbench.sizes=$(BENCH_SIZES) \
+	  -Dbuilder.jar=$(CURDIR)/$(JAR) -Dbench.nmt=true -Dbench.jdks=$(JDK)$(if $(BENCH_JDK17),$(comma)$(BENCH_JDK17))
+	@BENCH_JDKS="$(JDK)$(if $(BENCH_JDK17),$(comma)$(BENCH_JDK17))" hack/bench-report.sh
 
 chaos: tools build ## the reliability suite at full size against the real jar: operator/target/chaos/summary.{json,md}
 	rm -rf operator/target/chaos
@@ -86,8 +100,9 @@ upgrade-test: tools build ## today's operator takes over live resources from FRO
 	  -Dupgrade.from="$$(git rev-parse --verify '$(FROM)^{commit}')" -Dupgrade.from.dir="$$from_dir" \
 	  -Dupgrade.today="$$(git rev-parse HEAD)$$(git diff --quiet HEAD || echo ' with uncommitted changes')"
 
-image: prereqs ## OCI image tarball operator/target/builder-image.tar (IMAGE, IMAGE_BASE; IMAGE_BASE=tar:///path for a local base)
-	$(MVN) $(MVN_FLAGS) -pl operator -DskipTests package $(JIB):buildTar -Dimage.base=$(IMAGE_BASE) -Dimage.name=$(IMAGE)
+image: build ## the image (Dockerfile: trains the AOT cache on the image's own JDK) with docker or podman (IMAGE, IMAGE_BASE)
+	@[ -n "$(CONTAINER_TOOL)" ] || { echo "make image: needs docker or podman (or CONTAINER_TOOL=...): neither is on PATH" >&2; exit 1; }
+	$(CONTAINER_TOOL) build --build-arg BASE=$(IMAGE_BASE) -t $(IMAGE) .
 
 chart: prereqs ## lint and package the Helm chart into operator/target/chart/ (real Helm, in-process)
 	$(MVN) $(MVN_FLAGS) -q -pl operator -DskipTests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java \

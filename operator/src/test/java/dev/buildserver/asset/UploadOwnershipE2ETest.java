@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -89,6 +90,9 @@ class UploadOwnershipE2ETest {
   void aBuildAssetLeavesTheClisUploadToItsKeyAloneAndTheCliCompletesIt() throws Exception {
     S3Client s3 = operator.s3();
     String base = "http://127.0.0.1:" + web.getAddress().getPort();
+    // Its own thread: the CLI run blocks for up to two minutes, which on the common pool starves
+    // the Kubernetes client's asynchronous steps on Java 25 (the create below timed out).
+    ExecutorService cliThread = Executors.newSingleThreadExecutor();
     CompletableFuture<BuilderProcess.Result> cli =
         CompletableFuture.supplyAsync(
             () ->
@@ -101,7 +105,9 @@ class UploadOwnershipE2ETest {
                     "--key",
                     "shared.bin",
                     "--url",
-                    base + "/held.bin"));
+                    base + "/held.bin"),
+            cliThread);
+    cliThread.shutdown(); // the one task still runs
     List<MultipartUpload> cliUploads =
         await().atMost(Duration.ofSeconds(60)).until(() -> uploads(s3), list -> !list.isEmpty());
     String cliUpload = cliUploads.get(0).uploadId();

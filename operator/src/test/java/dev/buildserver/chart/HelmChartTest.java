@@ -127,6 +127,19 @@ class HelmChartTest {
   }
 
   @Test
+  void startsTheImageLauncherWithTheChartsJvmOptions() {
+    Deployment deployment = one(render(t -> t), Deployment.class);
+    var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    // bin/builder adds compact headers and the AOT cache the image trained (ImageStartE2ETest).
+    assertThat(container.getCommand()).containsExactly("/app/bin/builder");
+    assertThat(container.getArgs()).containsExactly("operator");
+    assertThat(env(deployment))
+        .containsEntry(
+            "JAVA_TOOL_OPTIONS",
+            String.join(" ", RepoFiles.chartJvmOptions()).replaceFirst(" -XX:MaxRAM=\\d+m$", ""));
+  }
+
+  @Test
   void moreThanOneReplicaElectsALeaderThroughALease() {
     List<HasMetadata> objects = render(t -> t.set("replicas", 2));
     Deployment deployment = one(objects, Deployment.class);

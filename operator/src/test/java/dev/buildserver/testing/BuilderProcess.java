@@ -42,11 +42,18 @@ public final class BuilderProcess implements AutoCloseable {
   /** Starts {@code builder <args>} with JVM options such as a heap limit. */
   public static BuilderProcess start(
       String name, int port, Map<String, String> env, List<String> jvmOptions, String... args) {
+    return launch(name, port, env, command(jvmOptions, args));
+  }
+
+  /**
+   * Starts a whole command line that runs the operator, e.g. bin/builder with JAVA and JAVA_OPTS in
+   * {@code env} (make bench: the launcher the image uses, on Java 25 and on Java 17).
+   */
+  public static BuilderProcess launch(
+      String name, int port, Map<String, String> env, List<String> commandLine) {
     Path log = Path.of("target", name + ".log").toAbsolutePath();
     ProcessBuilder builder =
-        new ProcessBuilder(command(jvmOptions, args))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+        new ProcessBuilder(commandLine).redirectErrorStream(true).redirectOutput(log.toFile());
     // An operator without BUILDSERVER_API_TOKEN writes the token it makes here, not in the user's
     // own token file.
     builder
@@ -76,6 +83,15 @@ public final class BuilderProcess implements AutoCloseable {
       Map<String, String> env, List<String> jvmOptions, byte[] stdin, String... args) {
     ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, args));
     builder.environment().putAll(env);
+    return run(builder, stdin);
+  }
+
+  /** Runs a whole command line (e.g. bin/builder) to its end, at most two minutes. */
+  public static Result run(ProcessBuilder builder) {
+    return run(builder, new byte[0]);
+  }
+
+  private static Result run(ProcessBuilder builder, byte[] stdin) {
     try {
       Path out = Files.createTempFile("builder-out", ".txt");
       Path err = Files.createTempFile("builder-err", ".txt");
@@ -86,7 +102,7 @@ public final class BuilderProcess implements AutoCloseable {
       if (!process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new AssertionError(
-            "builder " + String.join(" ", args) + " did not finish in 2 minutes");
+            String.join(" ", builder.command()) + " did not finish in 2 minutes");
       }
       Result result = new Result(process.exitValue(), Files.readString(out), Files.readString(err));
       Files.deleteIfExists(out);
@@ -106,7 +122,7 @@ public final class BuilderProcess implements AutoCloseable {
    */
   private static List<String> command(List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(testJava().toString());
     command.addAll(jvmOptions);
     String jar = System.getProperty("builder.jar", "");
     if (jar.isBlank()) {
@@ -119,6 +135,11 @@ public final class BuilderProcess implements AutoCloseable {
     }
     command.addAll(List.of(args));
     return command;
+  }
+
+  /** The {@code java} that runs the tests. */
+  public static Path testJava() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
   /** The environment a CLI run needs to reach moto. */
