@@ -33,34 +33,38 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Streams content of unknown length to S3 in parts of {@link ObjectStore#PART_SIZE}: {@link
- * #PARTS_IN_FLIGHT} parts upload while the next is read and hashed, so memory stays bounded. A
- * declared SHA-256 is checked before the upload completes; a mismatching or failed upload is
+ * Streams content of unknown length to S3 in parts of {@code buildserver.asset.part-size-mib}:
+ * {@code parts-in-flight} parts upload while the next is read and hashed, so memory stays bounded.
+ * A declared SHA-256 is checked before the upload completes; a mismatching or failed upload is
  * aborted, never completed.
  */
 final class MultipartUpload implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MultipartUpload.class);
 
-  /** Parts of one upload sent at once while the next part is read. */
-  static final int PARTS_IN_FLIGHT = 2;
-
   private final Buckets buckets;
+  private final int partSize;
+
+  /** Parts of one upload sent at once while the next part is read. */
+  private final int partsInFlight;
 
   /** The uploads this process has begun and not yet completed or aborted. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  private final ExecutorService partUploads =
-      Executors.newFixedThreadPool(
-          4,
-          r -> {
-            Thread t = new Thread(r, "s3-part-upload");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService partUploads;
 
-  MultipartUpload(Buckets buckets) {
+  MultipartUpload(Buckets buckets, UploadSettings settings) {
     this.buckets = buckets;
+    this.partSize = settings.partSizeBytes();
+    this.partsInFlight = settings.getPartsInFlight();
+    this.partUploads =
+        Executors.newFixedThreadPool(
+            Math.max(4, partsInFlight),
+            r -> {
+              Thread t = new Thread(r, "s3-part-upload");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Whether this process is uploading parts under {@code uploadId} now. */
@@ -99,20 +103,20 @@ final class MultipartUpload implements AutoCloseable {
     try {
       started.accept(uploadId);
       MessageDigest digest = Fingerprint.sha256();
-      BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PARTS_IN_FLIGHT + 1);
-      for (int i = 0; i < PARTS_IN_FLIGHT; i++) {
-        free.add(new byte[ObjectStore.PART_SIZE]);
+      BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(partsInFlight + 1);
+      for (int i = 0; i < partsInFlight; i++) {
+        free.add(new byte[partSize]);
       }
       long size = 0;
       byte[] current = first;
-      int length = ObjectStore.PART_SIZE;
+      int length = first.length;
       for (int part = 1; length > 0; part++) {
         digest.update(current, 0, length);
         size += length;
         parts.add(uploadPart(s3, write, uploadId, part, current, length, free));
-        current = free.take(); // waits while PARTS_IN_FLIGHT parts are uploading: bounded memory
+        current = free.take(); // waits while partsInFlight parts are uploading: bounded memory
         failFast(parts);
-        length = in.readNBytes(current, 0, ObjectStore.PART_SIZE);
+        length = in.readNBytes(current, 0, partSize);
       }
       List<CompletedPart> completedParts = new ArrayList<>();
       for (Future<CompletedPart> part : parts) {

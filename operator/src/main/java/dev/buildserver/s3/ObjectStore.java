@@ -40,7 +40,10 @@ public class ObjectStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
 
-  /** Part size of multipart uploads; content smaller than this is written with one PutObject. */
+  /**
+   * The default part size of multipart uploads (buildserver.asset.part-size-mib); content smaller
+   * than the part size is written with one PutObject.
+   */
   public static final int PART_SIZE = 8 * 1024 * 1024;
 
   private final AwsClients aws;
@@ -48,6 +51,7 @@ public class ObjectStore implements AutoCloseable {
   private final Buckets buckets;
   private final MultipartUpload multipart;
   private final ServerSideCopy copies;
+  private final int partSize;
   private final BuildserverMetrics metrics;
   private final ExactDeletes exactDeletes;
 
@@ -69,10 +73,11 @@ public class ObjectStore implements AutoCloseable {
     this.aws = aws;
     this.metrics = metrics;
     this.exactDeletes = new ExactDeletes(aws, deletes);
-    // Each streamed upload holds up to (PARTS_IN_FLIGHT + 1) x PART_SIZE of memory.
+    // Each streamed upload holds up to (parts in flight + 1) x part size of memory.
     this.uploads = new Semaphore(settings.getConcurrentUploads(), true);
+    this.partSize = settings.partSizeBytes();
     this.buckets = new Buckets(aws);
-    this.multipart = new MultipartUpload(buckets);
+    this.multipart = new MultipartUpload(buckets, settings);
     this.copies = new ServerSideCopy(aws, buckets, this);
   }
 
@@ -270,8 +275,8 @@ public class ObjectStore implements AutoCloseable {
           Reason.Interrupted, "interrupted before uploading " + write.location(), true, e);
     }
     try {
-      byte[] first = in.readNBytes(PART_SIZE); // grows as data arrives: small bodies stay small
-      if (first.length < PART_SIZE) {
+      byte[] first = in.readNBytes(partSize); // grows as data arrives: small bodies stay small
+      if (first.length < partSize) {
         return putBytes(write, first);
       }
       return multipart.upload(aws.s3(write.identity(), write.region()), write, first, in, started);

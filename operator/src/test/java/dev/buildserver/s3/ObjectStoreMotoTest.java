@@ -8,6 +8,7 @@ import dev.buildserver.asset.UrlSource;
 import dev.buildserver.aws.AwsClients;
 import dev.buildserver.aws.AwsIdentity;
 import dev.buildserver.aws.AwsSettings;
+import dev.buildserver.metrics.BuildserverMetrics;
 import dev.buildserver.status.Problem;
 import dev.buildserver.testing.LoopbackOutbound;
 import dev.buildserver.testing.MotoExtension;
@@ -76,6 +77,30 @@ class ObjectStoreMotoTest {
         .containsExactly(other);
     assertThat(store.abortUpload(AwsIdentity.OPERATOR, "us-east-1", "store", "big.bin", left))
         .isFalse();
+  }
+
+  @Test
+  void theConfiguredPartSizeSplitsAStreamedUpload() {
+    UploadSettings settings = new UploadSettings();
+    settings.setPartSizeMib(5);
+    settings.setPartsInFlight(3);
+    ObjectStore fiveMib =
+        new ObjectStore(
+            aws, settings, BuildserverMetrics.unregistered(), ConditionalDeletes.unregistered());
+    byte[] data = new byte[11 * 1024 * 1024]; // 5 + 5 + 1 MiB
+
+    StoredObject stored =
+        fiveMib.put(
+            write("parts.bin"),
+            new ObjectContent.Stream(
+                () -> new ObjectContent.Opened(new ByteArrayInputStream(data), Optional.empty())));
+
+    assertThat(stored.etag()).as("a multipart ETag ends with its part count").endsWith("-3");
+    assertThat(stored.size()).isEqualTo(data.length);
+    settings.setPartSizeMib(1); // below S3's least part size
+    settings.setPartsInFlight(100);
+    assertThat(settings.getPartSizeMib()).isEqualTo(5);
+    assertThat(settings.getPartsInFlight()).isEqualTo(8);
   }
 
   @Test
