@@ -46,6 +46,7 @@ class AssetUploadBench {
     MotoServer moto = MotoServer.get();
     moto.reset();
     List<String> report = new ArrayList<>();
+    String json = null;
     try (StaticHttpServer web = StaticHttpServer.start()) {
       web.serve("/big.bin", StaticHttpServer.generated(SIZE, 512));
       String url = web.url("/big.bin");
@@ -56,25 +57,31 @@ class AssetUploadBench {
         S3Client s3 = aws.s3("us-east-1");
         s3.createBucket(b -> b.bucket("bench"));
 
-        double operatorSeconds = viaOperator(url);
-        assertThat(s3.headObject(b -> b.bucket("bench").key("operator.bin")).contentLength())
-            .isEqualTo(SIZE);
-        report.add(line("builder operator, url source, -Xmx128m", operatorSeconds));
-        s3.deleteObject(b -> b.bucket("bench").key("operator.bin"));
+        // The operator's own transfer options: part size and parts in flight (the memory cap of a
+        // streamed upload is (parts in flight + 1) x part size); the first is the default.
+        double operatorSeconds = Double.NaN;
+        warmUp(web);
+        for (int[] option : new int[][] {{8, 2}, {5, 4}, {6, 3}, {8, 4}}) {
+          Cpu before = Cpu.now();
+          double seconds = viaOperator(url, option[0], option[1]);
+          String cpu = before.since(seconds);
+          assertThat(s3.headObject(b -> b.bucket("bench").key("operator.bin")).contentLength())
+              .isEqualTo(SIZE);
+          report.add(
+              line(
+                  String.format(
+                      "builder operator, url source, %d MiB parts, %d in flight (cap %d MiB)",
+                      option[0], option[1], (option[1] + 1) * option[0]),
+                  seconds));
+          report.add("    " + cpu);
+          s3.deleteObject(b -> b.bucket("bench").key("operator.bin"));
+          if (Double.isNaN(operatorSeconds)) {
+            operatorSeconds = seconds;
+          }
+        }
 
         long start = System.nanoTime();
-        var cli =
-            BuilderProcess.run(
-                BuilderProcess.awsEnv(),
-                List.of("-Xmx128m"),
-                new byte[0],
-                "put-asset",
-                "--bucket",
-                "bench",
-                "--key",
-                "cli.bin",
-                "--url",
-                url);
+        var cli = putAsset("cli.bin", "--url", url);
         double cliSeconds = (System.nanoTime() - start) / 1e9;
         assertThat(cli.exitCode()).as(cli.stderr()).isZero();
         assertThat(cli.stdout()).contains("\"size\":" + SIZE);
@@ -86,39 +93,38 @@ class AssetUploadBench {
           StaticHttpServer.generated(SIZE, 512).writeTo(out);
         }
         start = System.nanoTime();
-        var fromFile =
-            BuilderProcess.run(
-                BuilderProcess.awsEnv(),
-                List.of("-Xmx128m"),
-                new byte[0],
-                "put-asset",
-                "--bucket",
-                "bench",
-                "--key",
-                "file.bin",
-                "--file",
-                file.toString());
+        var fromFile = putAsset("file.bin", "--file", file.toString());
         double fileSeconds = (System.nanoTime() - start) / 1e9;
         assertThat(fromFile.exitCode()).as(fromFile.stderr()).isZero();
         report.add(line("builder put-asset --file, -Xmx128m (incl. JVM start)", fileSeconds));
         s3.deleteObject(b -> b.bucket("bench").key("file.bin"));
 
+        Cpu before = Cpu.now();
         start = System.nanoTime();
         s3.putObject(b -> b.bucket("bench").key("sdk.bin"), RequestBody.fromFile(file));
         double sdkSeconds = (System.nanoTime() - start) / 1e9;
-        Files.delete(file);
         report.add(
             line(
                 "plain AWS SDK putObject(RequestBody.fromFile), same JVM as the test", sdkSeconds));
+        report.add("    " + before.since(sdkSeconds));
+        report.addAll(SdkTransfers.compare(moto.endpoint(), file, SIZE));
+        Files.delete(file);
         report.add(
-            String.format("ratio operator / plain SDK time: %.2f", operatorSeconds / sdkSeconds));
+            String.format(
+                "operator (defaults) / plain SDK putObject: %.2fx the speed",
+                sdkSeconds / operatorSeconds));
+        json = String.format("{\"speedRatio\": %.3f}", sdkSeconds / operatorSeconds);
       }
     }
-    write(report);
+    write(report, json);
   }
 
-  /** Starts builder operator at -Xmx128m, applies a BuildAsset with the URL, waits for Uploaded. */
-  private static double viaOperator(String url) throws IOException {
+  /**
+   * Starts builder operator at -Xmx128m with the given part size and parts in flight, applies a
+   * BuildAsset with the URL, waits for Uploaded.
+   */
+  private static double viaOperator(String url, int partSizeMib, int partsInFlight)
+      throws IOException {
     KubeApi api = KubeApi.get();
     String namespace = api.newNamespace("bench");
     Map<String, String> env = new HashMap<>(BuilderProcess.awsEnv());
@@ -126,6 +132,8 @@ class AssetUploadBench {
     env.put("BUILDSERVER_AWS_ENDPOINT", MotoServer.get().endpoint().toString());
     env.put("BUILDSERVER_OPERATOR_WATCH_NAMESPACES", namespace);
     env.put("BUILDSERVER_OUTBOUND_ALLOW_HOSTS", "127.0.0.1"); // the test's web server, on loopback
+    env.put("BUILDSERVER_ASSET_PART_SIZE_MIB", Integer.toString(partSizeMib));
+    env.put("BUILDSERVER_ASSET_PARTS_IN_FLIGHT", Integer.toString(partsInFlight));
     try (BuilderProcess operator =
         BuilderProcess.start(
             "bench-operator", BuilderProcess.freePort(), env, List.of("-Xmx128m"), "operator")) {
@@ -158,7 +166,10 @@ class AssetUploadBench {
                   () -> api.client().resource(asset).get(),
                   a ->
                       Resources.condition(a, "Ready")
-                          .map(c -> !"Unknown".equals(c.getStatus()))
+                          .map(
+                              c ->
+                                  !"Unknown".equals(c.getStatus())
+                                      && !"Uploading".equals(c.getReason())) // parts still going
                           .orElse(false));
       double seconds = (System.nanoTime() - start) / 1e9;
       assertThat(Resources.condition(done, "Ready").orElseThrow().getReason())
@@ -167,6 +178,69 @@ class AssetUploadBench {
       assertThat(operator.log()).doesNotContain("OutOfMemoryError");
       return seconds;
     }
+  }
+
+  /**
+   * CPU seconds used by moto and by everything else on the machine (the operator, the test's web
+   * server), from the kernel's accounting: where the two cores went during an upload.
+   */
+  private record Cpu(double moto, double machine) {
+
+    static Cpu now() {
+      return new Cpu(MotoServer.get().cpuTime().toMillis() / 1000.0, machineBusySeconds());
+    }
+
+    String since(double wallSeconds) {
+      Cpu after = now();
+      double motoCpu = after.moto - moto;
+      double all = after.machine - machine;
+      return String.format(
+          "CPU: moto %.1f s, the rest %.1f s, of %.1f s wall on %d cores (%.0f%% busy)",
+          motoCpu,
+          all - motoCpu,
+          wallSeconds,
+          Runtime.getRuntime().availableProcessors(),
+          100 * all / (wallSeconds * Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** user + nice + system + irq + softirq seconds of every CPU, from /proc/stat. */
+    private static double machineBusySeconds() {
+      try {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long ticks = 0;
+        for (int i : new int[] {1, 2, 3, 6, 7}) {
+          ticks += Long.parseLong(cpu[i]);
+        }
+        return ticks / 100.0; // USER_HZ
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * One untimed 256 MiB upload through the CLI first, so that the first timed run does not pay for
+   * the web server's and moto's warm-up.
+   */
+  private static void warmUp(StaticHttpServer web) {
+    web.serve("/warm-up.bin", StaticHttpServer.generated(SIZE / 4, 512));
+    var warm = putAsset("warm-up.bin", "--url", web.url("/warm-up.bin"));
+    assertThat(warm.exitCode()).as(warm.stderr()).isZero();
+  }
+
+  /** {@code builder put-asset --bucket bench --key KEY --url|--file SOURCE} at -Xmx128m. */
+  private static BuilderProcess.Result putAsset(String key, String sourceFlag, String source) {
+    return BuilderProcess.run(
+        BuilderProcess.awsEnv(),
+        List.of("-Xmx128m"),
+        new byte[0],
+        "put-asset",
+        "--bucket",
+        "bench",
+        "--key",
+        key,
+        sourceFlag,
+        source);
   }
 
   /** The sha256 of the generated content, which the operator must verify before it completes. */
@@ -186,8 +260,12 @@ class AssetUploadBench {
     return String.format("%-70s %6.1f s  %7.1f MiB/s", what, seconds, SIZE / MIB / seconds);
   }
 
-  private static void write(List<String> report) throws IOException {
+  private static void write(List<String> report, String json) throws IOException {
     Path out = Path.of("target", "bench", "asset-upload.txt");
+    if (json != null) {
+      Files.createDirectories(out.getParent());
+      Files.writeString(out.resolveSibling("asset-upload.json"), json + "\n");
+    }
     Files.createDirectories(out.getParent());
     List<String> lines = new ArrayList<>();
     lines.add(

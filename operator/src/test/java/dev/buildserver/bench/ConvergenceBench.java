@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.buildserver.asset.BuildAsset;
 import dev.buildserver.asset.BuildAssetSource;
 import dev.buildserver.asset.BuildAssetSpec;
-import dev.buildserver.asset.BuildAssetStatus;
 import dev.buildserver.testing.BuilderProcess;
 import dev.buildserver.testing.KubeApi;
 import dev.buildserver.testing.MotoServer;
 import dev.buildserver.testing.PrometheusText;
-import dev.buildserver.testing.RepoFiles;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
@@ -30,72 +28,105 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * How fast the operator converges and what it holds, against the API server's own floor in the same
- * run. For each size (system property bench.sizes, default 100,1000,10000):
+ * How fast the operator converges and what it holds, against floors measured in the same run. For
+ * each size (system property bench.sizes, default 100,1000,10000):
  *
  * <ul>
- *   <li>floor: a plain client, 16 threads, creates that many BuildAssets in a namespace no operator
- *       watches and writes each twice more (a label patch, a status patch): the three writes the
- *       operator's convergence costs the API server;
- *   <li>operator: {@code builder operator} as its own process with the chart's JVM options under
- *       the chart's memory limit, 16 threads create the same count of 1 KiB inline assets, timed
- *       from the first create until every one is Ready (read from the API server);
- *   <li>RSS of the operator process then (VmRSS, and its peak VmHWM).
+ *   <li>the floors ({@link Floor}): a plain client in 16 threads doing every write an asset cannot
+ *       do without (create, patch, conditional PutObject, patch), and the older API-server-only
+ *       floor (the same without the S3 write);
+ *   <li>operator: {@code builder operator} as its own process on each JDK of bench.jdks ({@link
+ *       Runtimes}) with the chart's JVM options under the chart's memory limit; 16 threads create
+ *       the same count of 1 KiB inline assets, timed from the first create until every one is Ready
+ *       (read from the API server);
+ *   <li>RSS of the operator process then (VmRSS, and its peak VmHWM); with -Dbench.nmt=true the
+ *       JVM's native memory summary at the largest size.
  * </ul>
  *
- * At the largest size the operator is then restarted: the time until every asset was reconciled
- * again, and the S3 writes and status writes that restart caused (none are needed).
+ * At the largest size the operator (the first JDK) is then restarted: the time until every asset
+ * was reconciled again, and the S3 writes and status writes that restart caused (none are needed).
  */
 @Tag("bench")
 class ConvergenceBench {
 
   private static final int THREADS = 16;
   private static final String CONTENT = "x".repeat(1024);
+
+  /** 1 KiB of inline content, different for each asset (as builds' artifacts are). */
+  private static String content(String name) {
+    return (name + "-").repeat(1024 / (name.length() + 1) + 1).substring(0, 1024);
+  }
+
   private static final Duration LIMIT = Duration.ofMinutes(20);
 
   private final KubernetesClient client = KubeApi.get().client();
   private final List<String> rows = new ArrayList<>();
   private final List<String> json = new ArrayList<>();
+  private final List<String> memory = new ArrayList<>();
 
   @Test
-  void convergesNearTheApiServersFloor() throws Exception {
+  void convergesNearTheFloor() throws Exception {
     MotoServer.get().reset();
     List<Integer> sizes =
         Arrays.stream(System.getProperty("bench.sizes", "100,1000,10000").split(","))
             .map(String::trim)
             .map(Integer::parseInt)
             .toList();
-    List<String> jvm = chartJvmOptions();
+    List<Runtimes.Runtime> runtimes = Runtimes.all();
+    Floor floors = new Floor(ConvergenceBench::asset, CONTENT);
     rows.add(
-        "| BuildAssets | API server floor | operator: first create → all Ready | ratio | assets/s | RSS when Ready | peak RSS |");
-    rows.add("|---:|---:|---:|---:|---:|---:|---:|");
+        "| BuildAssets | JDK | full floor | operator: first create → all Ready | ratio to the full"
+            + " floor | API server floor, ratio | assets/s | RSS when Ready | peak RSS |");
+    rows.add("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     String restart = "";
     for (int size : sizes) {
-      double floor = floor(size);
-      String namespace = KubeApi.get().newNamespace("bench-" + size);
-      try (BuilderProcess operator = startOperator(namespace, jvm, "bench-operator-" + size)) {
-        long start = System.nanoTime();
-        createAssets(namespace, size);
-        awaitAllReady(namespace, size, List.of(operator));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long rss = Memory.rssKib(operator.process().pid());
-        if (Boolean.getBoolean("bench.nmt")) { // -Dbench.nmt=true: where the RSS goes, by the JVM
-          Memory.nativeSummary(operator.process().pid(), "bench-operator-" + size);
-        }
-        long peak = Memory.peakKib(operator.process().pid());
-        rows.add(
-            String.format(
-                "| %,d | %.1f s | %.1f s | %.2f× | %.0f | %d MiB | %d MiB |",
-                size, floor, seconds, seconds / floor, size / seconds, rss / 1024, peak / 1024));
-        json.add(
-            String.format(
-                "{\"size\": %d, \"floorSeconds\": %.3f, \"operatorSeconds\": %.3f, \"rssMiB\": %.1f,"
-                    + " \"peakRssMiB\": %.1f}",
-                size, floor, seconds, rss / 1024.0, peak / 1024.0));
-        operator.process().destroy(); // SIGTERM: a graceful stop also writes a flight recording
-        assertThat(operator.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
-        if (size == sizes.get(sizes.size() - 1)) {
-          restart = restart(namespace, size, jvm);
+      // -Dbench.floors=false: the operator alone, to try JVM options (-Dbench.jvm.extra) quickly
+      boolean measureFloors = !"false".equals(System.getProperty("bench.floors"));
+      double full = measureFloors ? floors.full(size) : Double.NaN;
+      double apiServer = measureFloors ? floors.apiServerOnly(size) : Double.NaN;
+      for (Runtimes.Runtime runtime : runtimes) {
+        String name = "bench-operator-" + runtime.id() + "-" + size;
+        String namespace = KubeApi.get().newNamespace("bench-" + runtime.id() + "-" + size);
+        try (BuilderProcess operator = startOperator(namespace, runtime, name, Map.of())) {
+          long start = System.nanoTime();
+          createAssets(namespace, size);
+          awaitAllReady(namespace, size, List.of(operator));
+          double seconds = (System.nanoTime() - start) / 1e9;
+          long rss = Memory.rssKib(operator.process().pid());
+          if (Boolean.getBoolean("bench.nmt") && size == sizes.get(sizes.size() - 1)) {
+            long pid = operator.process().pid();
+            memory.add(
+                Memory.tableRow(
+                    String.format("%,d | %s", size, runtime.label()),
+                    rss,
+                    Memory.nativeSummary(pid, name),
+                    Memory.liveHeapKib(pid, name))); // after RSS: its full GC changes the heap
+          }
+          long peak = Memory.peakKib(operator.process().pid());
+          rows.add(
+              String.format(
+                  "| %,d | %s | %.1f s | %.1f s | %.2f× | %.1f s, %.2f× | %.0f | %d MiB | %d MiB |",
+                  size,
+                  runtime.label(),
+                  full,
+                  seconds,
+                  seconds / full,
+                  apiServer,
+                  seconds / apiServer,
+                  size / seconds,
+                  rss / 1024,
+                  peak / 1024));
+          json.add(
+              String.format(
+                  "{\"size\": %d, \"jdk\": %d, \"floorSeconds\": %.3f,"
+                      + " \"apiServerFloorSeconds\": %.3f, \"operatorSeconds\": %.3f,"
+                      + " \"rssMiB\": %.1f, \"peakRssMiB\": %.1f}",
+                  size, runtime.major(), full, apiServer, seconds, rss / 1024.0, peak / 1024.0));
+          operator.process().destroy(); // SIGTERM: a graceful stop also writes a flight recording
+          assertThat(operator.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+          if (size == sizes.get(sizes.size() - 1) && runtime == runtimes.get(0)) {
+            restart = restart(namespace, size, runtime);
+          }
         }
       }
     }
@@ -104,50 +135,32 @@ class ConvergenceBench {
     report.add("");
     report.add(
         "Operator JVM options: the chart's `javaOptions` under its memory limit (`"
-            + String.join(" ", jvm)
-            + "`). Each asset is 1 KiB inline, created by "
+            + runtimes.get(0).describe()
+            + "`, through bin/builder; a JDK older than 25 runs without compact headers and the AOT"
+            + " cache). Each asset"
+            + " is 1 KiB inline, created by "
             + THREADS
-            + " client threads; the floor is the same count of BuildAssets written three times"
-            + " each (create, label patch, status patch) by a plain client with "
+            + " client threads. The full floor is the same count of objects, each created, patched,"
+            + " written to S3 once (a conditional PutObject of the same 1 KiB) and patched again by"
+            + " a plain client with "
             + THREADS
-            + " threads, in the same run.");
+            + " threads, in the same run; the API server floor leaves out the S3 write.");
     report.add("");
     report.addAll(rows);
     report.add("");
     report.add(restart);
+    if (!memory.isEmpty()) {
+      report.add("");
+      report.add(
+          "Where the RSS goes at the largest size: the JVM's native memory tracking (committed"
+              + " MiB; -XX:NativeMemoryTracking=summary, whose own cost is in the RSS and under"
+              + " 'other'). Classes: metaspace, class space and the mapped CDS/AOT archive.");
+      report.add("");
+      report.add("| BuildAssets | JDK " + Memory.TABLE_HEADER);
+      report.add("|---:|---" + Memory.TABLE_RULE);
+      report.addAll(memory);
+    }
     Bench.write("convergence", report, "[" + String.join(",\n", json) + "]");
-  }
-
-  /** The chart's javaOptions, with its memory limit given to the JVM as a container would. */
-  static List<String> chartJvmOptions() {
-    return RepoFiles.chartJvmOptions();
-  }
-
-  private double floor(int size) throws Exception {
-    String namespace = KubeApi.get().newNamespace("floor-" + size);
-    long start = System.nanoTime();
-    parallel(
-        size,
-        i -> {
-          BuildAsset asset = asset(namespace, "floor-" + i);
-          client.resource(asset).create();
-          client
-              .resources(BuildAsset.class)
-              .inNamespace(namespace)
-              .withName(asset.getMetadata().getName())
-              .edit(
-                  a -> {
-                    a.getMetadata().setLabels(Map.of("written", "twice"));
-                    return a;
-                  });
-          BuildAssetStatus status = new BuildAssetStatus();
-          status.setObservedGeneration(1L);
-          status.setSize(1024L);
-          BuildAsset withStatus = asset(namespace, "floor-" + i);
-          withStatus.setStatus(status);
-          client.resource(withStatus).patchStatus();
-        });
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private void createAssets(String namespace, int size) throws Exception {
@@ -165,7 +178,7 @@ class ConvergenceBench {
   void shardsSplitTheWorkAndTheMemory() throws Exception {
     MotoServer.get().reset();
     int size = Integer.getInteger("bench.shard.size", 10_000);
-    List<String> jvm = chartJvmOptions();
+    Runtimes.Runtime runtime = Runtimes.all().get(0);
     List<String> table = new ArrayList<>();
     List<String> figures = new ArrayList<>();
     table.add(
@@ -183,7 +196,7 @@ class ConvergenceBench {
                       "BUILDSERVER_OPERATOR_LABEL_SELECTOR",
                       shard.equals("main") ? "!" + SHARD_LABEL : SHARD_LABEL + "=" + shard);
           processes.add(
-              startOperator(namespace, jvm, "bench-shard-" + shards.size() + "-" + shard, env));
+              startOperator(namespace, runtime, "bench-shard-" + shards.size() + "-" + shard, env));
         }
         long start = System.nanoTime();
         parallel(
@@ -222,8 +235,9 @@ class ConvergenceBench {
         String.format(
             "%,d BuildAssets (1 KiB inline, %d client threads) served by one operator process,"
                 + " then by three (`!%s`, `%s=a`, `%s=b`, a third of the assets each), each process"
-                + " with the chart's JVM options, all on this one machine with the API server.",
-            size, THREADS, SHARD_LABEL, SHARD_LABEL, SHARD_LABEL));
+                + " on %s with the chart's JVM options, all on this one machine with the API"
+                + " server.",
+            size, THREADS, SHARD_LABEL, SHARD_LABEL, SHARD_LABEL, runtime.label()));
     report.add("");
     report.addAll(table);
     Bench.write("shards", report, "[" + String.join(",\n", figures) + "]");
@@ -257,7 +271,7 @@ class ConvergenceBench {
     throw new AssertionError(size + " assets were not all Ready within " + LIMIT);
   }
 
-  private static BuildAsset asset(String namespace, String name) {
+  static BuildAsset asset(String namespace, String name) {
     BuildAsset asset = new BuildAsset();
     asset.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     asset.setSpec(
@@ -265,7 +279,7 @@ class ConvergenceBench {
             "bench-" + namespace,
             "assets/" + name + ".txt",
             null,
-            new BuildAssetSource(CONTENT, null, null, null, null, null),
+            new BuildAssetSource(content(name), null, null, null, null, null),
             null,
             null,
             null,
@@ -292,7 +306,7 @@ class ConvergenceBench {
    * Restarts the operator over {@code size} Ready assets: how long until each was reconciled again,
    * and what that cost (S3 writes, status writes).
    */
-  private String restart(String namespace, int size, List<String> jvm) throws Exception {
+  private String restart(String namespace, int size, Runtimes.Runtime runtime) throws Exception {
     Map<String, String> versions = new HashMap<>();
     client
         .resources(BuildAsset.class)
@@ -302,7 +316,8 @@ class ConvergenceBench {
         .forEach(
             a -> versions.put(a.getMetadata().getName(), a.getMetadata().getResourceVersion()));
     long start = System.nanoTime();
-    try (BuilderProcess operator = startOperator(namespace, jvm, "bench-operator-restart")) {
+    try (BuilderProcess operator =
+        startOperator(namespace, runtime, "bench-operator-restart", Map.of())) {
       long deadline = System.nanoTime() + LIMIT.toNanos();
       PrometheusText metrics = null;
       while (System.nanoTime() < deadline) {
@@ -333,12 +348,8 @@ class ConvergenceBench {
     }
   }
 
-  private BuilderProcess startOperator(String namespace, List<String> jvm, String name) {
-    return startOperator(namespace, jvm, name, Map.of());
-  }
-
   private BuilderProcess startOperator(
-      String namespace, List<String> jvm, String name, Map<String, String> extraEnv) {
+      String namespace, Runtimes.Runtime runtime, String name, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>(BuilderProcess.awsEnv());
     env.putAll(extraEnv);
     env.put("KUBECONFIG", KubeApi.get().kubeconfig().toString());
@@ -348,7 +359,11 @@ class ConvergenceBench {
     System.getProperties().stringPropertyNames().stream() // -Dbench.env.NAME=value: operator env
         .filter(key -> key.startsWith("bench.env."))
         .forEach(key -> env.put(key.substring("bench.env.".length()), System.getProperty(key)));
-    List<String> options = new ArrayList<>(jvm);
+    List<String> options = new ArrayList<>();
+    String extra = System.getProperty("bench.jvm.extra", "").trim();
+    if (!extra.isEmpty()) {
+      options.addAll(List.of(extra.split("\\s+")));
+    }
     if (Boolean.getBoolean("bench.nmt")) {
       options.add("-XX:NativeMemoryTracking=summary");
     }
@@ -357,11 +372,10 @@ class ConvergenceBench {
           "-XX:StartFlightRecording=settings=profile,filename="
               + Path.of("target", "bench", name + ".jfr").toAbsolutePath());
     }
-    return BuilderProcess.start(name, BuilderProcess.freePort(), env, options, "operator")
-        .awaitReady();
+    return runtime.launch(name, env, options, "operator").awaitReady();
   }
 
-  private static void parallel(int count, IntConsumer work) throws Exception {
+  static void parallel(int count, IntConsumer work) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
     try {
       List<Future<?>> done = new ArrayList<>();

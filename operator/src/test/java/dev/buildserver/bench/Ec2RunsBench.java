@@ -52,7 +52,7 @@ class Ec2RunsBench {
             "bench-ec2-operator",
             BuilderProcess.freePort(),
             env,
-            ConvergenceBench.chartJvmOptions(),
+            RepoFiles.chartJvmOptions(),
             "operator")) {
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
       while (operator.get("/health/readiness") == null

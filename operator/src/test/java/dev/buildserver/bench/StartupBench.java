@@ -25,85 +25,94 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Start-up as users feel it, each the median of 5 runs: the packaged jar as the operator (the
- * chart's JVM options) from process start until /health/readiness answers 200 against the real API
- * server, as the image runs it and through bin/builder with the class-data archive; {@code
- * bin/builder --version} and {@code bin/builder balance} over the sample ledger, each against plain
- * {@code java -jar} in the same run.
+ * Start-up as users feel it, each the median of 5 runs, for each JDK of bench.jdks ({@link
+ * Runtimes}): the operator through bin/builder (the image's entrypoint) with the chart's JVM
+ * options in JAVA_TOOL_OPTIONS, from process start until /health/readiness answers 200 against the
+ * real API server; the same as {@code make run} starts it (no options); {@code builder --version}
+ * and {@code builder balance} over the sample ledger. On Java 25 each also without the AOT cache
+ * (BUILDER_AOT=off), in the same run.
  */
 @Tag("bench")
 class StartupBench {
 
   private static final int RUNS = 5;
 
+  private final List<String> rows = new ArrayList<>();
+  private final List<String> json = new ArrayList<>();
+
   @Test
   void startsQuickly() throws Exception {
-    Path jar = RepoFiles.repo().resolve("operator/target/builder.jar");
-    assertThat(jar).as("run make build (or mvn package) first").exists();
-    List<String> jvm = ConvergenceBench.chartJvmOptions();
-    Path launcher = RepoFiles.repo().resolve("bin/builder");
-    List<String> plainOperator = new ArrayList<>(List.of(java()));
-    plainOperator.addAll(jvm);
-    plainOperator.addAll(List.of("-jar", jar.toString(), "operator"));
-    double[] ready = new double[RUNS];
-    double[] readyWithArchive = new double[RUNS];
-    for (int i = 0; i < RUNS; i++) {
-      ready[i] = untilReady(plainOperator, Map.of());
-      readyWithArchive[i] =
-          untilReady(
-              List.of(launcher.toString(), "operator"), Map.of("JAVA_OPTS", String.join(" ", jvm)));
-    }
-    double[] version = new double[RUNS];
-    double[] balance = new double[RUNS];
-    double[] plainVersion = new double[RUNS];
-    double[] plainBalance = new double[RUNS];
-    List<String> plain = List.of(java(), "-jar", jar.toString());
+    String chartOptions = String.join(" ", RepoFiles.chartJvmOptions());
+    rows.add("| what | JDK, AOT cache | median | min | max | goal |");
+    rows.add("|---|---|---:|---:|---:|---:|");
     try (LedgerServer ledger =
         LedgerServer.start().serveFiles(RepoFiles.examples().resolve("ledger/transactions"))) {
-      for (int i = 0; i < RUNS; i++) {
-        version[i] = run(List.of(launcher.toString()), "--version");
-        balance[i] = run(List.of(launcher.toString()), "balance", "--url", ledger.urlTemplate());
-        plainVersion[i] = run(plain, "--version");
-        plainBalance[i] = run(plain, "balance", "--url", ledger.urlTemplate());
+      for (Runtimes.Runtime runtime : Runtimes.all()) {
+        for (boolean cache : runtime.major() >= 25 ? List.of(true, false) : List.of(false)) {
+          Map<String, String> env = new HashMap<>(runtime.environment(List.of()));
+          env.remove("JAVA_OPTS");
+          env.put("BUILDER_AOT", cache ? "on" : "off");
+          Map<String, String> image = new HashMap<>(env);
+          image.put("JAVA_TOOL_OPTIONS", chartOptions);
+          String label =
+              runtime.label() + (runtime.major() >= 25 ? (cache ? ", yes" : ", no") : "");
+          double[] asImage = new double[RUNS];
+          double[] asMakeRun = new double[RUNS];
+          double[] version = new double[RUNS];
+          double[] balance = new double[RUNS];
+          for (int i = 0; i < RUNS; i++) {
+            asImage[i] = untilReady(image);
+            asMakeRun[i] = untilReady(env);
+            version[i] = run(env, "--version");
+            balance[i] = run(env, "balance", "--url", ledger.urlTemplate());
+          }
+          rows.add(
+              row(
+                  "operator as the image and the chart start it: process start →"
+                      + " /health/readiness 200",
+                  label,
+                  asImage,
+                  "2 s"));
+          rows.add(row("`bin/builder operator` (`make run`): the same", label, asMakeRun, "2 s"));
+          rows.add(row("`builder --version`", label, version, "0.5 s"));
+          rows.add(
+              row("`builder balance` over the sample ledger (3 pages)", label, balance, "1 s"));
+          json.add(
+              String.format(
+                  "{\"jdk\": %d, \"aotCache\": %s, \"operatorReadySeconds\": %.3f,"
+                      + " \"makeRunReadySeconds\": %.3f, \"versionSeconds\": %.3f,"
+                      + " \"balanceSeconds\": %.3f}",
+                  runtime.major(),
+                  cache,
+                  median(asImage),
+                  median(asMakeRun),
+                  median(version),
+                  median(balance)));
+        }
       }
     }
     List<String> report = new ArrayList<>();
     report.add("## Start-up");
     report.add("");
-    report.add("Whole processes of the packaged jar, median (min–max) of " + RUNS + " runs.");
+    report.add(
+        "Whole processes of the packaged jar through bin/builder, the image's entrypoint, median"
+            + " (min–max) of "
+            + RUNS
+            + " runs. As the image and the chart start it: the chart's `javaOptions` in"
+            + " JAVA_TOOL_OPTIONS (`"
+            + chartOptions
+            + "`). On Java 25 bin/builder adds compact object headers and the AOT cache that"
+            + " `make build` trains (hack/aot-cache.sh, which the image build runs on the image's"
+            + " own JDK); `--version`, `--help` and `completion` start no application context.");
     report.add("");
-    report.add("| what | median | min | max | goal |");
-    report.add("|---|---:|---:|---:|---:|");
-    report.add(
-        row(
-            "`java -jar builder.jar operator` (the image): process start → /health/readiness 200",
-            ready,
-            "2 s"));
-    report.add(
-        row(
-            "`bin/builder operator` (`make run`, with the class-data archive): the same",
-            readyWithArchive,
-            "2 s"));
-    report.add(row("`bin/builder --version`", version, "1 s"));
-    report.add(row("`bin/builder balance` over the sample ledger (3 pages)", balance, "1.5 s"));
-    report.add(row("baseline: `java -jar builder.jar --version`", plainVersion, ""));
-    report.add(row("baseline: `java -jar builder.jar balance …`", plainBalance, ""));
-    report.add("");
-    report.add(
-        "`bin/builder` runs with the class-data archive `make build` records (hack/cds-archive.sh)"
-            + " and C1 only; `--version`, `--help` and `completion` start no application context.");
-    Bench.write(
-        "startup",
-        report,
-        String.format(
-            "{\"operatorReadySeconds\": %.3f, \"operatorReadyWithArchiveSeconds\": %.3f,"
-                + " \"versionSeconds\": %.3f, \"balanceSeconds\": %.3f}",
-            median(ready), median(readyWithArchive), median(version), median(balance)));
+    report.addAll(rows);
+    Bench.write("startup", report, "[" + String.join(",\n", json) + "]");
   }
 
-  private static double untilReady(List<String> command, Map<String, String> extraEnv)
-      throws Exception {
+  private static double untilReady(Map<String, String> extraEnv) throws Exception {
     int port = BuilderProcess.freePort();
+    List<String> command = new ArrayList<>(Runtimes.launcher());
+    command.add("operator");
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -142,13 +151,14 @@ class StartupBench {
     }
   }
 
-  private static double run(List<String> launcher, String... args) throws Exception {
-    List<String> command = new ArrayList<>(launcher);
+  private static double run(Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(Runtimes.launcher());
     command.addAll(List.of(args));
     Path out = Files.createTempFile("bench-cli", ".txt");
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
     long start = System.nanoTime();
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile()).start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     double seconds = (System.nanoTime() - start) / 1e9;
     assertThat(process.exitValue()).as(Files.readString(out)).isZero();
@@ -156,16 +166,12 @@ class StartupBench {
     return seconds;
   }
 
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static String row(String what, double[] seconds, String goal) {
+  private static String row(String what, String jdk, double[] seconds, String goal) {
     double[] sorted = seconds.clone();
     Arrays.sort(sorted);
     return String.format(
-        "| %s | %.2f s | %.2f s | %.2f s | %s |",
-        what, median(seconds), sorted[0], sorted[sorted.length - 1], goal);
+        "| %s | %s | %.2f s | %.2f s | %.2f s | %s |",
+        what, jdk, median(seconds), sorted[0], sorted[sorted.length - 1], goal);
   }
 
   private static double median(double[] seconds) {

@@ -35,6 +35,7 @@ class LedgerFetchBench {
     LedgerSettings settings = new LedgerSettings();
     LedgerPager pager = new LedgerPager(LoopbackOutbound.http(), settings);
     List<String> report = new ArrayList<>();
+    double ratio;
     try (LedgerServer counted =
             LedgerServer.start().publish(transactions, PER_PAGE, true).latency(LATENCY);
         LedgerServer uncounted =
@@ -57,6 +58,7 @@ class LedgerFetchBench {
       assertThat(received.get()).isEqualTo(PAGES * PER_PAGE);
 
       double floor = (double) PAGES / settings.getConcurrency() * LATENCY.toMillis() / 1000;
+      ratio = concurrentSeconds / floor;
       report.add(
           String.format(
               "%d pages x %d transactions, %d ms latency per page, concurrency %d",
@@ -76,6 +78,9 @@ class LedgerFetchBench {
     Path out = Path.of("target", "bench", "ledger-fetch.txt");
     Files.createDirectories(out.getParent());
     Files.write(out, report);
+    Files.writeString(
+        out.resolveSibling("ledger-fetch.json"),
+        String.format("{\"ratioToFloor\": %.3f}%n", ratio));
     report.forEach(System.out::println);
   }
 }

@@ -76,6 +76,13 @@ public final class MotoServer {
     return endpoint;
   }
 
+  /** The CPU time moto's process has used so far (zero when it is not this JVM's child). */
+  public java.time.Duration cpuTime() {
+    return process == null
+        ? java.time.Duration.ZERO
+        : process.info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+  }
+
   /** Clears every bucket, instance and template, so each test starts from an empty account. */
   public void reset() {
     if (external) {
