@@ -8,7 +8,9 @@ COPY operator/target/builder.jar /app/builder.jar
 # The training run starts the operator against an API server that does not exist (no network is
 # needed) and writes /app/builder.aot as it exits; bin/builder uses it from then on.
 RUN chmod 0755 /app/bin/builder /app/bin/aot-cache.sh \
+ && chmod 0644 /app/builder.jar \
  && /app/bin/aot-cache.sh /app/builder.jar \
+ && chmod 0644 /app/builder.aot \
  && rm /app/bin/aot-cache.sh
 ENV BUILDER_JAR=/app/builder.jar
 USER 65532:65532

@@ -10,8 +10,11 @@ BENCH_JDK17 ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-amd64 /usr/li
 S3 ?= moto
 FROM ?= f1b0c16
 # Java 25 builds, tests and runs everything (hack/jdk.sh finds it or says what is missing); the
-# bytecode stays at 17. JDK=/path runs a target on another JDK, e.g. Java 17 to compare.
-JDK ?= $(shell hack/jdk.sh)
+# bytecode stays at 17. JDK=/path runs a target on another JDK (make run JDK=… on Java 17; make
+# test needs 25).
+ifeq ($(origin JDK),undefined)
+JDK := $(shell hack/jdk.sh)
+endif
 JDK_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JDK)/release 2>/dev/null)
 export JAVA_HOME := $(JDK)
 export PATH := $(JDK)/bin:$(PATH)

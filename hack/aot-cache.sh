@@ -12,7 +12,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 launcher="$here/bin/builder" # in the image, /app/bin/builder beside this script
-jar="$(readlink -f "${1:-$here/operator/target/builder.jar}")"
+jar="$(readlink -m "${1:-$here/operator/target/builder.jar}")"
 cache="${jar%.jar}.aot"
 [ -f "$jar" ] || { echo "hack/aot-cache.sh: $jar not found: run make build" >&2; exit 1; }
 work="$(mktemp -d)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the home of the JDK 25 that make, .ci/run and bin/builder use, or says in one line what is
-# missing. In order: JDK (a path given by hand, e.g. make test JDK=/usr/lib/jvm/java-17-openjdk-amd64
-# to compare), JAVA_HOME when it is a JDK 25 or newer, the Temurin 25 this machine carries, then
+# missing. In order: JDK (a path given by hand, e.g. make run JDK=/usr/lib/jvm/java-17-openjdk-amd64;
+# make test needs 25: ImageStartE2ETest trains an AOT cache), JAVA_HOME when it is a JDK 25 or newer, the Temurin 25 this machine carries, then
 # any other JDK 25 under /usr/lib/jvm.
 set -euo pipefail
 major() { # the feature release of the JDK at $1, or nothing

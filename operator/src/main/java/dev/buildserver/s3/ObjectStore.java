@@ -76,6 +76,19 @@ public class ObjectStore implements AutoCloseable {
     // Each streamed upload holds up to (parts in flight + 1) x part size of memory.
     this.uploads = new Semaphore(settings.getConcurrentUploads(), true);
     this.partSize = settings.partSizeBytes();
+    long uploadMemory =
+        (long) settings.getConcurrentUploads() * (settings.getPartsInFlight() + 1) * partSize;
+    if (uploadMemory > Runtime.getRuntime().maxMemory() / 4 * 3) {
+      LOG.warn(
+          "buildserver.asset: {} streamed uploads at once, each with {} parts of {} MiB in flight"
+              + " and one being read, can hold {} MiB of a {} MiB heap: lower concurrent-uploads,"
+              + " parts-in-flight or part-size-mib, or raise -Xmx",
+          settings.getConcurrentUploads(),
+          settings.getPartsInFlight(),
+          settings.getPartSizeMib(),
+          uploadMemory >> 20,
+          Runtime.getRuntime().maxMemory() >> 20);
+    }
     this.buckets = new Buckets(aws);
     this.multipart = new MultipartUpload(buckets, settings);
     this.copies = new ServerSideCopy(aws, buckets, this);

@@ -65,8 +65,12 @@ class AssetUploadBench {
           Cpu before = Cpu.now();
           double seconds = viaOperator(url, option[0], option[1]);
           String cpu = before.since(seconds);
-          assertThat(s3.headObject(b -> b.bucket("bench").key("operator.bin")).contentLength())
-              .isEqualTo(SIZE);
+          var head = s3.headObject(b -> b.bucket("bench").key("operator.bin"));
+          assertThat(head.contentLength()).isEqualTo(SIZE);
+          long parts = (SIZE + option[0] * 1024L * 1024 - 1) / (option[0] * 1024L * 1024);
+          assertThat(head.eTag().replace("\"", ""))
+              .as("the operator took its part size from the settings")
+              .endsWith("-" + parts);
           report.add(
               line(
                   String.format(

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Start-up as users feel it, each the median of 5 runs, for each JDK of bench.jdks ({@link
  * Runtimes}): the operator through bin/builder (the image's entrypoint) with the chart's JVM
- * options in JAVA_TOOL_OPTIONS, from process start until /health/readiness answers 200 against the
- * real API server; the same as {@code make run} starts it (no options); {@code builder --version}
- * and {@code builder balance} over the sample ledger. On Java 25 each also without the AOT cache
+ * options in JAVA_OPTS, from process start until /health/readiness answers 200 against the real API
+ * server; the same as {@code make run} starts it (no options); {@code builder --version} and {@code
+ * builder balance} over the sample ledger. On Java 25 each also without the AOT cache
  * (BUILDER_AOT=off), in the same run.
  */
 @Tag("bench")
@@ -53,7 +53,7 @@ class StartupBench {
           env.remove("JAVA_OPTS");
           env.put("BUILDER_AOT", cache ? "on" : "off");
           Map<String, String> image = new HashMap<>(env);
-          image.put("JAVA_TOOL_OPTIONS", chartOptions);
+          image.put("JAVA_OPTS", chartOptions);
           String label =
               runtime.label() + (runtime.major() >= 25 ? (cache ? ", yes" : ", no") : "");
           double[] asImage = new double[RUNS];
@@ -79,9 +79,9 @@ class StartupBench {
               row("`builder balance` over the sample ledger (3 pages)", label, balance, "1 s"));
           json.add(
               String.format(
-                  "{\"jdk\": %d, \"aotCache\": %s, \"operatorReadySeconds\": %.3f,"
-                      + " \"makeRunReadySeconds\": %.3f, \"versionSeconds\": %.3f,"
-                      + " \"balanceSeconds\": %.3f}",
+                  "{\"jdk\": %d, \"aotCache\": %s, \"operatorReadySeconds\": %.2f,"
+                      + " \"makeRunReadySeconds\": %.2f, \"versionSeconds\": %.2f,"
+                      + " \"balanceSeconds\": %.2f}",
                   runtime.major(),
                   cache,
                   median(asImage),
@@ -99,7 +99,7 @@ class StartupBench {
             + " (min–max) of "
             + RUNS
             + " runs. As the image and the chart start it: the chart's `javaOptions` in"
-            + " JAVA_TOOL_OPTIONS (`"
+            + " JAVA_OPTS (`"
             + chartOptions
             + "`). On Java 25 bin/builder adds compact object headers and the AOT cache that"
             + " `make build` trains (hack/aot-cache.sh, which the image build runs on the image's"

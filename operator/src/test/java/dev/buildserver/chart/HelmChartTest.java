@@ -135,7 +135,7 @@ class HelmChartTest {
     assertThat(container.getArgs()).containsExactly("operator");
     assertThat(env(deployment))
         .containsEntry(
-            "JAVA_TOOL_OPTIONS",
+            "JAVA_OPTS",
             String.join(" ", RepoFiles.chartJvmOptions()).replaceFirst(" -XX:MaxRAM=\\d+m$", ""));
   }
 

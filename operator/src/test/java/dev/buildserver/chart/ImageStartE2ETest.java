@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * The image's start, done here as the Dockerfile and the chart do it, short of the container: the
  * files laid out as the Dockerfile copies them (/app/bin/builder, /app/builder.jar), the AOT cache
  * trained by the Dockerfile's own RUN step with JAVA_HOME as the image sets it, then the operator
- * started by the chart's command with its JVM options in JAVA_TOOL_OPTIONS against the real API
- * server. The JVM's own log must say the cache was used. What stays unproven here: that the
+ * started by the chart's command with its JVM options in JAVA_OPTS against the real API server. The
+ * JVM's own log must say the cache was used. What stays unproven here: that the
  * eclipse-temurin:25-jre image's JDK runs the same way (no image registry on this machine). Runs on
  * the packaged jar only (-Dbuilder.jar: the packaged-jar execution of make test).
  */
@@ -73,7 +73,7 @@ class ImageStartE2ETest {
     env.put("BUILDSERVER_OPERATOR_WATCH_NAMESPACES", KubeApi.get().newNamespace("image"));
     Path aotLog = app.resolveSibling("aot.log");
     env.put(
-        "JAVA_TOOL_OPTIONS",
+        "JAVA_OPTS",
         String.join(" ", RepoFiles.chartJvmOptions()) + " -Xlog:aot=info:file=" + aotLog);
     try (BuilderProcess operator =
         BuilderProcess.launch(

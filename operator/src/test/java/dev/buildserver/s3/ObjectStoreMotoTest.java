@@ -95,6 +95,7 @@ class ObjectStoreMotoTest {
             new ObjectContent.Stream(
                 () -> new ObjectContent.Opened(new ByteArrayInputStream(data), Optional.empty())));
 
+    fiveMib.close();
     assertThat(stored.etag()).as("a multipart ETag ends with its part count").endsWith("-3");
     assertThat(stored.size()).isEqualTo(data.length);
     settings.setPartSizeMib(1); // below S3's least part size
