@@ -63,15 +63,19 @@ final class NetworkWeather implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes the current toxic from every proxy. A removal toxiproxy did not confirm keeps the spell
+   * current, so the next turn tries again: a toxic left behind (a latency on every chunk) would
+   * stall large downloads for the rest of the run.
+   */
   private void calm() {
     Toxic toxic = current;
-    current = null;
+    boolean cleared = true;
     for (String proxy : proxies) {
-      try {
-        toxiproxy.removeToxic(proxy, toxic.type());
-      } catch (RuntimeException e) {
-        // not on this proxy (its add failed)
-      }
+      cleared &= toxiproxy.clearToxic(proxy, toxic.type());
+    }
+    if (cleared) {
+      current = null;
     }
   }
 
@@ -91,8 +95,16 @@ final class NetworkWeather implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (current != null) {
-      calm();
+    // Every kind of toxic off every proxy, each tried up to 3 times: the next test starts clear.
+    for (Toxic toxic : TOXICS) {
+      for (String proxy : proxies) {
+        for (int attempt = 0;
+            attempt < 3 && !toxiproxy.clearToxic(proxy, toxic.type());
+            attempt++) {
+          // tried again
+        }
+      }
     }
+    current = null;
   }
 }

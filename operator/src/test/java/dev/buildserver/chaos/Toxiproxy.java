@@ -132,6 +132,16 @@ final class Toxiproxy implements AutoCloseable {
     expect(204, "DELETE", "/proxies/" + proxy + "/toxics/" + name, null);
   }
 
+  /** Removes the toxic if it is there; false when toxiproxy did not answer 204 or 404. */
+  boolean clearToxic(String proxy, String name) {
+    try {
+      int answer = send("DELETE", "/proxies/" + proxy + "/toxics/" + name, null);
+      return answer == 204 || answer == 404;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   private void expect(int status, String method, String path, Object body) {
     int answer = send(method, path, body);
     if (answer != status) {
